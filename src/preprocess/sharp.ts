@@ -1,0 +1,76 @@
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { InspectdError } from '../errors.js';
+import type { PreprocessSpec, Preprocessed } from './types.js';
+
+/**
+ * Frames above this many pixels are refused before decoding: a 10000×10000 upload would
+ * otherwise take seconds and hundreds of MB on a Pi. 40 MP covers every industrial camera
+ * we expect (a 12 MP Pi HQ camera is 4056×3040).
+ */
+export const MAX_INPUT_PIXELS = 40_000_000;
+
+// libvips caches decoded images by default; a camera never repeats a frame, so the cache only
+// costs memory. One thread per op: frames are small and the pipeline overlaps frames instead.
+sharp.cache(false);
+
+/**
+ * Decode, orient (EXIF), crop, colour-convert and resize one encoded image with sharp, then
+ * normalise to a planar float tensor. Training prepares its data through this same function
+ * (`inspectd prep-dataset`), so the model sees identical pixels in the field.
+ */
+export async function preprocessImage(data: Buffer, spec: PreprocessSpec): Promise<Preprocessed> {
+  if (data.length === 0) throw new InspectdError('FRAME_EMPTY', 'frame has zero bytes');
+  let img = sharp(data, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).autoOrient();
+  let meta: Metadata;
+  try {
+    meta = await img.metadata();
+  } catch (err) {
+    throw new InspectdError('FRAME_DECODE', `cannot read image: ${(err as Error).message}`, {}, { cause: err });
+  }
+  const oriented = (meta.orientation ?? 1) >= 5;
+  const srcW = (oriented ? meta.height : meta.width) ?? 0;
+  const srcH = (oriented ? meta.width : meta.height) ?? 0;
+  if (srcW * srcH > MAX_INPUT_PIXELS) {
+    throw new InspectdError('FRAME_TOO_LARGE', `image is ${srcW}×${srcH}, above the ${MAX_INPUT_PIXELS} pixel limit`, { width: srcW, height: srcH });
+  }
+  if (spec.roi) {
+    const r = spec.roi;
+    if (r.left + r.width > srcW || r.top + r.height > srcH) {
+      throw new InspectdError('FRAME_ROI', `ROI ${r.width}×${r.height}+${r.left}+${r.top} does not fit a ${srcW}×${srcH} frame`, { roi: r, width: srcW, height: srcH });
+    }
+    img = img.extract(r);
+  }
+  img = spec.channels === 1 ? img.grayscale() : img.toColourspace('srgb').removeAlpha();
+  img = img.resize(spec.width, spec.height, { fit: 'fill', kernel: spec.kernel });
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    raw = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new InspectdError('FRAME_DECODE', `cannot decode image: ${(err as Error).message}`, {}, { cause: err });
+  }
+  // .grayscale() on an image with alpha can still yield 2 channels; keep only what the model wants.
+  const pixels = pickChannels(raw.data, raw.info.channels, spec.channels);
+  return { tensor: { data: toPlanarFloat(pixels, spec), width: spec.width, height: spec.height, channels: spec.channels }, pixels, sourceWidth: srcW, sourceHeight: srcH };
+}
+
+function pickChannels(src: Buffer, have: number, want: number): Uint8Array {
+  if (have === want) return new Uint8Array(src.buffer, src.byteOffset, src.length);
+  const n = src.length / have;
+  const out = new Uint8Array(n * want);
+  for (let i = 0; i < n; i++) for (let c = 0; c < want; c++) out[i * want + c] = src[i * have + Math.min(c, have - 1)];
+  return out;
+}
+
+/** HWC uint8 → CHW float32 with (x/255 - mean)/std. Pure; exported for tests. */
+export function toPlanarFloat(pixels: Uint8Array, spec: Pick<PreprocessSpec, 'width' | 'height' | 'channels' | 'mean' | 'std'>): Float32Array {
+  const { width, height, channels } = spec;
+  const plane = width * height;
+  const out = new Float32Array(plane * channels);
+  for (let c = 0; c < channels; c++) {
+    const mean = spec.mean[c] ?? spec.mean[0] ?? 0;
+    const inv = 1 / (spec.std[c] ?? spec.std[0] ?? 1);
+    const base = c * plane;
+    for (let i = 0; i < plane; i++) out[base + i] = (pixels[i * channels + c] / 255 - mean) * inv;
+  }
+  return out;
+}

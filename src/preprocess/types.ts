@@ -1,0 +1,31 @@
+/** How a frame becomes a model input. Written into the model card by training; read by the daemon. */
+export interface PreprocessSpec {
+  width: number;
+  height: number;
+  /** 1 = grayscale (sharp .grayscale()), 3 = RGB (alpha removed). */
+  channels: 1 | 3;
+  /** Optional region of interest in source pixels, applied after EXIF orientation, before resize. */
+  roi?: { left: number; top: number; width: number; height: number } | null;
+  /** sharp resize kernel; training data was prepared with the same sharp call, so pixels match exactly. */
+  kernel: 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
+  /** x_float = (x_u8 / 255 - mean) / std, per channel (length 1 or channels). */
+  mean: number[];
+  std: number[];
+}
+
+/** Model input: planar (NCHW, N=1) float32 plus the 8-bit pixels it came from (HWC interleaved). */
+export interface Tensor {
+  data: Float32Array;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+export interface Preprocessed {
+  tensor: Tensor;
+  /** The resized 8-bit pixels, interleaved HWC; kept for heatmap overlays of rejected frames. */
+  pixels: Uint8Array;
+  /** Source image size after EXIF orientation, before ROI and resize. */
+  sourceWidth: number;
+  sourceHeight: number;
+}
