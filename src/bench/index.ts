@@ -1,0 +1,88 @@
+/**
+ * `npm run bench`: prints one JSON object. Everything is measured in this one process, medians
+ * over repeated runs, and reported next to a baseline measured the same way, because absolute
+ * numbers on a shared 2-core box move with whatever else runs.
+ *
+ *   ssim              ours vs ssim.js on a 128×128 pair (Gaussian 'original' mode and its default)
+ *   inference         median inspect() (ONNX + SSIM + score) per model variant, one worker
+ *   end_to_end.max    replay as fast as possible through the real app (sharp, worker pool,
+ *                     SQLite, sim GPIO): frames/s, capture→decision p50/p99, per-stage medians
+ *   end_to_end.paced  the same at 30 fps: latency p50/p99 and drops
+ *   rss               peak resident set size of this process
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import { parseConfig } from '../config/load.js';
+import { createApp } from '../daemon/app.js';
+import { quantile } from '../score/stats.js';
+import { benchInference, benchSsim } from './ssim.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+
+async function endToEnd(opts: { model: string; samples: string; fps: number; seconds: number; workers: number }) {
+  const dir = mkdtempSync(join(tmpdir(), 'inspectd-bench-'));
+  try {
+    const cfg = parseConfig(
+      [
+        'station: bench',
+        `camera: { source: replay, path: "${opts.samples}", fps: ${opts.fps}, loop: true, queue: 4 }`,
+        `model: { path: "${opts.model}", workers: ${opts.workers} }`,
+        `gpio: { backend: sim, sim_log: "${join(dir, 'gpio.jsonl')}", travel_ms: 0, pulse_ms: 1 }`,
+        `storage: { database: "${join(dir, 'db.sqlite')}", images: "${join(dir, 'images')}", save_images: rejects }`,
+        `mqtt: { url: "" }`,
+        'log: { level: error }',
+      ].join('\n'),
+      join(dir, 'bench.yaml'),
+    );
+    const app = createApp(cfg, { env: {}, pid: 0, log: pino({ level: 'error' }) });
+    await app.start();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, opts.seconds * 1000));
+    const elapsed = (performance.now() - t0) / 1000;
+    const s = app.stats() as { inspected: number; dropped: number };
+    await app.stop('bench done');
+    const db = new Database(join(dir, 'db.sqlite'), { readonly: true });
+    const rows = db.prepare('SELECT latency_ms, preprocess_ms, infer_ms, score_ms, verdict FROM inspections ORDER BY id').all() as Array<Record<string, number>>;
+    db.close();
+    // Skip the first second's frames: worker JIT and sharp's first decodes are not steady state.
+    const steady = rows.slice(Math.min(rows.length - 1, Math.floor(rows.length / Math.max(1, elapsed))));
+    const col = (k: string) => steady.map((r) => r[k]).filter((v) => typeof v === 'number').sort((a, b) => a - b);
+    const med = (k: string) => round(quantile(col(k), 0.5));
+    return {
+      frames: s.inspected, seconds: round(elapsed), fps: round(s.inspected / elapsed), dropped: s.dropped,
+      latency_ms: { p50: round(quantile(col('latency_ms'), 0.5)), p99: round(quantile(col('latency_ms'), 0.99)) },
+      stages_median_ms: { preprocess: med('preprocess_ms'), infer: med('infer_ms'), score: med('score_ms') },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const model = resolve(arg('model', join(ROOT, 'models/casting-int8.onnx')));
+  const fp32 = model.replace(/-int8\.onnx$/, '-fp32.onnx');
+  const samples = resolve(arg('samples', join(ROOT, 'samples/casting')));
+  const seconds = Number(arg('seconds', '10'));
+  const workers = Number(arg('workers', '2'));
+  const out: Record<string, unknown> = { node: process.version, model, samples, workers };
+  out.ssim = await benchSsim({ runs: 50 });
+  out.inference = { int8: await benchInference(model, { calls: 300 }), ...(fp32 !== model ? { fp32: await benchInference(fp32, { calls: 300 }) } : {}) };
+  out.end_to_end = {
+    max: await endToEnd({ model, samples, fps: 0, seconds, workers }),
+    paced_30fps: await endToEnd({ model, samples, fps: 30, seconds, workers }),
+  };
+  out.rss_peak_mb = round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  process.exit(0);
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+void main();

@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { InspectdError, errorMessage } from '../errors.js';
+import { listImages } from '../util/images.js';
+import type { Logger } from './log.js';
+import { BoundedQueue } from './queue.js';
+import type { Frame, FrameSource, SourceStats } from './types.js';
+
+export interface ReplayOptions {
+  /** Folder of images; replayed in name order. */
+  dir: string;
+  /** Frames per second; 0 = as fast as the consumer pulls (back-pressure, no drops). */
+  fps: number;
+  /** Start again at the first file after the last one; false = the iterable ends. */
+  loop: boolean;
+  /** Bounded queue for paced replay (fps > 0); the oldest frame is dropped when full. */
+  queueSize?: number;
+  log: Logger;
+  /** Monotonic ms (Frame.capturedAt). Default performance.now. */
+  now?: () => number;
+  /** Wall clock ms since epoch (Frame.wallTs). Default Date.now. */
+  wallNow?: () => number;
+}
+
+export interface ReplayStats extends SourceStats {
+  /** Files that were listed but gone when read (counted and skipped). */
+  missing: number;
+  /** Completed passes over the folder. */
+  passes: number;
+}
+
+/**
+ * A folder of images as a camera. Paced replay is timer-driven and pushes into the same bounded
+ * drop-oldest queue a live camera does, so the daemon sees real back-pressure behaviour; fps 0
+ * hands out frames only as they are pulled, so eval and benchmarks see every frame.
+ */
+export function createReplaySource(opts: ReplayOptions): FrameSource & { stats(): ReplayStats } {
+  const now = opts.now ?? (() => performance.now());
+  const wallNow = opts.wallNow ?? (() => Date.now());
+  const st: ReplayStats = { captured: 0, dropped: 0, restarts: 0, missing: 0, passes: 0 };
+  let seq = 0;
+
+  async function list(): Promise<string[]> {
+    let files: string[];
+    try {
+      files = await listImages(opts.dir);
+    } catch (err) {
+      throw new InspectdError('CAMERA_OPEN', `replay folder cannot be read: ${errorMessage(err)}`, { dir: opts.dir }, { cause: err });
+    }
+    if (files.length === 0) throw new InspectdError('CAMERA_NO_FRAMES', 'replay folder holds no images', { dir: opts.dir });
+    return files;
+  }
+
+  /** The file's bytes, or null if it vanished. Unreadable files become empty frames: preprocess turns them into verdict `error`. */
+  async function read(file: string): Promise<Buffer | null> {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        st.missing++;
+        opts.log.warn({ file, code: 'CAMERA_FILE_MISSING' }, 'replay file vanished; skipped');
+        return null;
+      }
+      opts.log.warn({ file, err: errorMessage(err) }, 'replay file unreadable; delivered as an empty frame');
+      return Buffer.alloc(0);
+    }
+  }
+
+  function frame(file: string, data: Buffer): Frame {
+    st.captured++;
+    return { seq: ++seq, capturedAt: now(), wallTs: wallNow(), data, source: basename(file) };
+  }
+
+  /** Passes over the folder until exhausted (loop false) or aborted; yields file paths. */
+  async function* files(signal: AbortSignal): AsyncGenerator<string> {
+    do {
+      const names = await list();
+      for (const f of names) {
+        if (signal.aborted) return;
+        yield f;
+      }
+      st.passes++;
+    } while (opts.loop && !signal.aborted);
+  }
+
+  async function* pulled(signal: AbortSignal): AsyncGenerator<Frame> {
+    for await (const f of files(signal)) {
+      const data = await read(f);
+      if (data && !signal.aborted) yield frame(f, data);
+    }
+  }
+
+  function paced(signal: AbortSignal): AsyncIterable<Frame> {
+    const q = new BoundedQueue<Frame>(opts.queueSize ?? 4, () => {
+      st.dropped++;
+    });
+    const period = 1000 / opts.fps;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let wake: (() => void) | undefined;
+    const onAbort = () => {
+      if (timer) clearTimeout(timer);
+      wake?.();
+      q.clear();
+      q.close();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const sleepUntil = (t: number) =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, Math.max(0, t - now()));
+      });
+    (async () => {
+      let due = now();
+      for await (const f of files(signal)) {
+        await sleepUntil(due);
+        if (signal.aborted || q.isClosed) return;
+        const data = await read(f);
+        if (data) q.push(frame(f, data));
+        // Like a camera: keep the grid, but never burst to catch up after a long stall.
+        due = Math.max(due + period, now() - period);
+      }
+      q.close();
+    })()
+      .catch((err) => q.fail(err))
+      .finally(() => signal.removeEventListener('abort', onAbort));
+    return q;
+  }
+
+  return {
+    kind: 'replay',
+    frames(signal: AbortSignal): AsyncIterable<Frame> {
+      return opts.fps > 0 ? paced(signal) : pulled(signal);
+    },
+    stats(): ReplayStats {
+      return { ...st };
+    },
+  };
+}

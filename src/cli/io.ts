@@ -1,0 +1,23 @@
+import type { Writable } from 'node:stream';
+
+/** What a CLI command may touch: its arguments and two output streams. Only src/daemon/main.ts sees `process`. */
+export interface CliIo {
+  out: Writable;
+  err: Writable;
+  /** True when `err` is a terminal: progress bars only then. */
+  interactive: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** This process's pid (systemd's WATCHDOG_PID is compared with it). */
+  pid: number;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+export class UsageError extends Error {
+  readonly code = 'CLI_USAGE';
+}
+
+export function line(stream: Writable, text: string): void {
+  stream.write(text.endsWith('\n') ? text : text + '\n');
+}

@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { preprocessImage } from '../preprocess/sharp.js';
+import type { PreprocessSpec } from '../preprocess/types.js';
+import type { InspectorPort } from '../daemon/pipeline.js';
+import { errorMessage } from '../errors.js';
+import { listImages, mapLimit } from '../util/images.js';
+
+export interface ScoredImage {
+  file: string;
+  score: number | null;
+  error?: string;
+}
+
+/**
+ * Scores every image of a folder through the daemon's own preprocessing and inspector, so eval
+ * and calibrate measure exactly what `run` would decide. Unreadable images are reported, not
+ * fatal; `exclude` drops files by base name (e.g. the casting split's leaked duplicates).
+ */
+export async function scoreFolder(dir: string, inspector: InspectorPort, spec: PreprocessSpec, opts: { exclude?: Set<string>; concurrency?: number; onProgress?: () => void } = {}): Promise<ScoredImage[]> {
+  const files = (await listImages(dir)).filter((f) => !opts.exclude?.has(basename(f)));
+  return mapLimit(files, opts.concurrency ?? 4, async (file) => {
+    try {
+      const pre = await preprocessImage(await readFile(file), spec);
+      const out = await inspector.inspect(pre.tensor, { wantMap: false });
+      return { file, score: out.score };
+    } catch (err) {
+      return { file, score: null, error: errorMessage(err) };
+    } finally {
+      opts.onProgress?.();
+    }
+  });
+}

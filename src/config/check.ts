@@ -1,0 +1,34 @@
+import { ConfigError, type ConfigProblem, loadConfig } from './load.js';
+import type { Config } from './schema.js';
+import { loadModel } from '../model/load.js';
+import { InspectdError } from '../errors.js';
+
+/**
+ * Everything that must hold before the daemon may start: the config file itself, then the
+ * model it names and that model's card (shape, sha256, fields). All problems are collected so
+ * `validate-config` and a refused `run` show the full list at once.
+ */
+export async function checkConfig(file: string): Promise<{ config: Readonly<Config> | null; problems: ConfigProblem[] }> {
+  let config: Readonly<Config> | null = null;
+  const problems: ConfigProblem[] = [];
+  try {
+    config = loadConfig(file);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (config) problems.push(...(await modelProblems(config.model.path)));
+  return { config: problems.length ? null : config, problems };
+}
+
+export async function modelProblems(modelPath: string): Promise<ConfigProblem[]> {
+  try {
+    await loadModel(modelPath, { checkSession: true });
+    return [];
+  } catch (err) {
+    if (!(err instanceof InspectdError)) throw err;
+    const listed = err.context.problems as Array<{ path: string; message: string }> | undefined;
+    if (listed?.length) return listed.map((p) => ({ path: `model.path → card ${p.path}`, message: `[${err.code}] ${p.message}` }));
+    return [{ path: 'model.path', message: `[${err.code}] ${err.message}` }];
+  }
+}

@@ -1,0 +1,135 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { z } from 'zod';
+
+type ZodIssue = z.core.$ZodIssue;
+import { ConfigSchema, type Config } from './schema.js';
+
+/** One thing wrong with a configuration: its key path, YAML line where known, and what is wrong. */
+export interface ConfigProblem {
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly file: string, readonly problems: ConfigProblem[]) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n` + problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `  - ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`;
+}
+
+/**
+ * Parse, validate and resolve a config file. Collects every problem (YAML syntax, schema, and
+ * files that must exist) before failing, so an operator fixes them in one pass. Relative paths
+ * resolve against the config file's folder, so a config works from any working directory.
+ */
+export function loadConfig(file: string): Readonly<Config> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read config file: ${(err as Error).message}` }]);
+  }
+  return parseConfig(text, file);
+}
+
+export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: `YAML: ${e.message.split('\n')[0]}` }));
+  if (problems.length) throw new ConfigError(file, problems);
+
+  const lineOf = (path: (string | number)[]): number | undefined => {
+    // Walk up to the nearest existing node: a missing key is reported at its parent's line.
+    for (let p = path; p.length >= 0; p = p.slice(0, -1)) {
+      const node = p.length ? doc.getIn(p, true) : doc.contents;
+      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+      if (p.length === 0) return undefined;
+    }
+    return undefined;
+  };
+
+  const raw = doc.toJS() ?? {};
+  const base = dirname(resolve(file));
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues as unknown as ZodIssue[]) problems.push(issueToProblem(issue, lineOf));
+    // Still check the files the (invalid) config names, so every problem shows in one pass.
+    problems.push(...checkFiles(resolvePaths(looseConfig(raw), base), lineOf));
+    throw new ConfigError(file, problems);
+  }
+  const cfg = resolvePaths(parsed.data, base);
+  problems.push(...checkFiles(cfg, lineOf));
+  if (problems.length) throw new ConfigError(file, problems);
+  return deepFreeze(cfg);
+}
+
+function issueToProblem(issue: ZodIssue, lineOf: (p: (string | number)[]) => number | undefined): ConfigProblem {
+  const path = issue.path as (string | number)[];
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys;
+    return { path: path.concat(keys[0]).join('.'), line: lineOf(path.concat(keys[0])), message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}` };
+  }
+  return { path: path.join('.'), line: lineOf(path), message: issue.message };
+}
+
+/** The string-valued file fields of a config that failed validation, shaped enough for checkFiles. */
+function looseConfig(raw: unknown): Config {
+  const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, Record<string, unknown> | undefined>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const sec = (k: string) => (o[k] && typeof o[k] === 'object' ? o[k]! : {});
+  const cam = sec('camera'), model = sec('model'), mqtt = sec('mqtt'), storage = sec('storage'), gpio = sec('gpio');
+  return {
+    camera: { source: str(cam.source), path: str(cam.path) },
+    model: { path: str(model.path) },
+    gpio: { sim_log: str(gpio.sim_log) },
+    storage: { database: str(storage.database), images: str(storage.images) },
+    mqtt: { url: str(mqtt.url) ?? '', ca: str(mqtt.ca), cert: str(mqtt.cert), key: str(mqtt.key), embedded_broker: mqtt.embedded_broker === true },
+  } as unknown as Config;
+}
+
+function resolvePaths(cfg: Config, base: string): Config {
+  const abs = (p: string | undefined) => (p === undefined || p === '' || isAbsolute(p) || /^[a-z]+:\/\//i.test(p) ? p : resolve(base, p));
+  const cam = { ...cfg.camera };
+  if (cam.source === 'replay' || cam.source === 'file') cam.path = abs(cam.path);
+  return {
+    ...cfg,
+    camera: cam,
+    model: { ...cfg.model, path: abs(cfg.model.path)! },
+    gpio: { ...cfg.gpio, sim_log: abs(cfg.gpio.sim_log) },
+    storage: { ...cfg.storage, database: abs(cfg.storage.database)!, images: abs(cfg.storage.images)! },
+    mqtt: { ...cfg.mqtt, ca: abs(cfg.mqtt.ca), cert: abs(cfg.mqtt.cert), key: abs(cfg.mqtt.key), password_file: cfg.mqtt.password_file && !cfg.mqtt.password_file.includes('/') ? cfg.mqtt.password_file : abs(cfg.mqtt.password_file) },
+  };
+}
+
+/** Files the daemon needs at start. Reported with the other problems rather than at first use. */
+function checkFiles(cfg: Config, lineOf: (p: (string | number)[]) => number | undefined): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const need = (path: string[], file: string | undefined, kind: 'file' | 'dir') => {
+    if (!file) return;
+    const ok = existsSync(file) && (kind === 'dir' ? statSync(file).isDirectory() : statSync(file).isFile());
+    if (!ok) out.push({ path: path.join('.'), line: lineOf(path), message: `${kind === 'dir' ? 'folder' : 'file'} not found: ${file}` });
+  };
+  need(['model', 'path'], cfg.model?.path, 'file');
+  if (cfg.camera.source === 'replay') need(['camera', 'path'], cfg.camera.path, 'dir');
+  if (cfg.camera.source === 'file') need(['camera', 'path'], cfg.camera.path, 'file');
+  for (const k of ['ca', 'cert', 'key'] as const) need(['mqtt', k], cfg.mqtt[k], 'file');
+  if (cfg.mqtt.url && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(cfg.mqtt.url)) out.push({ path: 'mqtt.url', line: lineOf(['mqtt', 'url']), message: `not a broker URL (mqtt://host:port or mqtts://host:port): ${cfg.mqtt.url}` });
+  if (cfg.mqtt.embedded_broker && cfg.mqtt.url.startsWith('mqtts')) out.push({ path: 'mqtt.embedded_broker', line: lineOf(['mqtt', 'embedded_broker']), message: 'the embedded broker serves plain mqtt:// on loopback only' });
+  return out;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema: types, defaults and validation in one place. Every object is
+ * strict (unknown keys are errors, as Frigate does with extra="forbid") because a typo in a
+ * plant config must stop the daemon, not be silently ignored.
+ */
+const line = z.strictObject({
+  offset: z.number().int().min(0),
+  active_low: z.boolean().default(false),
+});
+
+const roi = z.strictObject({
+  left: z.number().int().min(0),
+  top: z.number().int().min(0),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+
+export const CameraSchema = z
+  .strictObject({
+    source: z.enum(['replay', 'file', 'v4l2', 'rtsp', 'libcamera']),
+    /** Folder (replay), video file (file), device (v4l2), URL (rtsp); unused for libcamera. */
+    path: z.string().min(1).optional(),
+    /** Frames per second; 0 = replay as fast as the pipeline takes them (no drops). */
+    fps: z.number().min(0).max(1000).default(10),
+    loop: z.boolean().default(true),
+    /** Bounded frame queue between camera and pipeline; the oldest frame is dropped when full. */
+    queue: z.number().int().min(1).max(256).default(4),
+    width: z.number().int().positive().optional(),
+    height: z.number().int().positive().optional(),
+    /** Executable for libcamera (rpicam-vid, or libcamera-vid on older OS images) or ffmpeg. */
+    executable: z.string().min(1).optional(),
+    /** A live source that delivers no frame for this long is restarted. */
+    stall_ms: z.number().int().positive().default(5000),
+    max_restarts: z.number().int().min(0).default(10),
+    roi: roi.nullable().default(null),
+    trigger: z
+      .strictObject({
+        mode: z.enum(['free', 'gpio', 'software']).default('free'),
+        line: line.optional(),
+        edge: z.enum(['rising', 'falling']).default('rising'),
+        debounce_ms: z.number().min(0).default(5),
+      })
+      .default({ mode: 'free', edge: 'rising', debounce_ms: 5 }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.source !== 'libcamera' && !c.path) ctx.addIssue({ code: 'custom', path: ['path'], message: `camera.path is required for source '${c.source}'` });
+    if (c.trigger.mode === 'gpio' && !c.trigger.line) ctx.addIssue({ code: 'custom', path: ['trigger', 'line'], message: 'trigger mode gpio needs trigger.line' });
+  });
+
+export const ModelSchema = z.strictObject({
+  path: z.string().min(1),
+  /** 'auto' = the model card's good-only threshold; a number overrides it. */
+  threshold: z.union([z.literal('auto'), z.number().min(-1).max(1)], { error: "expected 'auto' or a number between -1 and 1" }).default('auto'),
+  workers: z.number().int().min(1).max(8).default(1),
+  threads_per_worker: z.number().int().min(1).max(8).default(1),
+  /** An inference slower than this is abandoned (verdict error) and its worker restarted. */
+  timeout_ms: z.number().int().positive().default(2000),
+});
+
+export const GpioSchema = z
+  .strictObject({
+    backend: z.enum(['sim', 'gpiod']).default('sim'),
+    /** JSON lines {t, line, value} of every line change, for the sim backend. */
+    sim_log: z.string().min(1).optional(),
+    /** gpiochip label (e.g. pinctrl-rp1 on a Pi 5, tegra234-gpio on Orin) — not its number. */
+    chip: z.string().min(1).optional(),
+    lines: z
+      .strictObject({ reject: line.optional(), ready: line.optional(), heartbeat: line.optional(), result_valid: line.optional() })
+      .default({}),
+    travel_ms: z.number().min(0).default(0),
+    pulse_ms: z.number().positive().default(50),
+    strobe_ms: z.number().positive().default(10),
+    /** Parts whose decision is not in by capture + travel − this margin are rejected (fail-safe). */
+    decision_margin_ms: z.number().min(0).default(5),
+    on_error: z.enum(['reject', 'pass']).default('reject'),
+    on_late: z.enum(['reject', 'pass']).default('reject'),
+    /** `ready` drops and the heartbeat stops when no frame was decided for this long. */
+    stall_ms: z.number().int().positive().default(3000),
+  })
+  .superRefine((g, ctx) => {
+    if (g.backend === 'gpiod') {
+      if (!g.chip) ctx.addIssue({ code: 'custom', path: ['chip'], message: 'gpio.chip (the chip label) is required for backend gpiod' });
+      if (!g.lines.reject) ctx.addIssue({ code: 'custom', path: ['lines', 'reject'], message: 'gpio.lines.reject is required for backend gpiod' });
+    }
+  });
+
+export const StorageSchema = z.strictObject({
+  database: z.string().min(1).default('data/inspectd.db'),
+  images: z.string().min(1).default('data/images'),
+  /** Which frames are saved as JPEG (with SSIM heatmap): rejects and errors, all, or none. */
+  save_images: z.enum(['rejects', 'all', 'none']).default('rejects'),
+  retention_days: z.number().positive().default(30),
+  images_quota_mb: z.number().positive().default(1024),
+});
+
+export const MqttSchema = z.strictObject({
+  /** Broker URL; mqtt:// or mqtts://. Empty string = MQTT disabled (SQLite stays the record). */
+  url: z.string().default('mqtt://127.0.0.1:1883'),
+  /** Start a built-in broker (aedes) on the URL's port when nothing listens there. For demos and single-box installs. */
+  embedded_broker: z.boolean().default(false),
+  topic_prefix: z.string().min(1).regex(/^[^#+]+$/, 'topic_prefix must not contain MQTT wildcards').default('inspectd'),
+  client_id: z.string().min(1).optional(),
+  username: z.string().optional(),
+  /** File holding the password (or a systemd credential name, read from $CREDENTIALS_DIRECTORY). */
+  password_file: z.string().optional(),
+  ca: z.string().optional(),
+  cert: z.string().optional(),
+  key: z.string().optional(),
+  /** Accept `<prefix>/<station>/set/...` commands (threshold, pause, resume, save_images). */
+  commands: z.boolean().default(true),
+  stats_interval_s: z.number().positive().default(10),
+});
+
+export const ConfigSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  station: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'station must be letters, digits, _ . - (it is part of MQTT topics)'),
+  camera: CameraSchema,
+  model: ModelSchema,
+  gpio: GpioSchema.default({ backend: 'sim', lines: {}, travel_ms: 0, pulse_ms: 50, strobe_ms: 10, decision_margin_ms: 5, on_error: 'reject', on_late: 'reject', stall_ms: 3000 }),
+  storage: StorageSchema.default({ database: 'data/inspectd.db', images: 'data/images', save_images: 'rejects', retention_days: 30, images_quota_mb: 1024 }),
+  mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10 }),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type CameraConfig = Config['camera'];
+export type GpioConfig = Config['gpio'];

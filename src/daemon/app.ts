@@ -1,0 +1,239 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { resolveThreshold } from '../decide/policy.js';
+import { EventBus } from '../events/bus.js';
+import type { InspectionResult } from '../events/types.js';
+import { preprocessImage } from '../preprocess/sharp.js';
+import { outboxTopics } from '../publish/topics.js';
+import type { Publisher } from '../publish/types.js';
+import type { Store } from '../store/types.js';
+import type { Inspector } from '../model/types.js';
+import type { CaptureSource } from '../capture/index.js';
+import type { PlcSignals } from '../actuate/index.js';
+import { createCommandHandler, type Controls } from './commands.js';
+import { startEmbeddedBrokerIfNeeded, type EmbeddedBroker } from './embeddedBroker.js';
+import { runPipeline, type Inspected } from './pipeline.js';
+import { createSdNotify, type SdNotifier } from './sdNotify.js';
+import { RunningStats } from './stats.js';
+import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js';
+import { pausable } from './pausable.js';
+
+export interface AppEnv {
+  env: Readonly<Record<string, string | undefined>>;
+  pid: number;
+  log: Logger;
+}
+
+export interface App {
+  /** Opens every stage (model warmed up) and starts inspecting; READY=1 is sent at the end. */
+  start(): Promise<void>;
+  /** Resolves when the frame source ends (replay with loop: false) or rejects on a fatal fault. */
+  readonly done: Promise<void>;
+  /** Idempotent, bounded stop in reverse start order; the reject line ends in its safe state. */
+  stop(reason?: string): Promise<void>;
+  stats(): Record<string, unknown>;
+}
+
+/**
+ * The composition root: the one place that picks adapters. Native modules (onnxruntime in the
+ * workers, better-sqlite3, mqtt, GPIO tools) are imported here by dynamic import() so commands
+ * that do not need them (validate-config on a laptop) never load them.
+ */
+export function createApp(config: Readonly<Config>, envs: AppEnv): App {
+  const { log } = envs;
+  const station = config.station;
+  const now = () => performance.now();
+  const stats = new RunningStats(station);
+  const bus = new EventBus((sink, event, err) => log.error({ sink, event, err }, 'sink failed (isolated)'));
+  const steps: Array<{ name: string; close: () => Promise<void> | void }> = [];
+  const abort = new AbortController();
+  let source: CaptureSource | undefined;
+  let inspector: Inspector | undefined;
+  let store: Store | undefined;
+  let publisher: Publisher | undefined;
+  let plc: PlcSignals | undefined;
+  let notify: SdNotifier | undefined;
+  let watchdog: Watchdog | undefined;
+  let statsTimer: NodeJS.Timeout | undefined;
+  let resolveDone!: () => void;
+  let rejectDone!: (e: Error) => void;
+  const done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
+  done.catch(() => {}); // observed by the caller; avoid an unhandled rejection before it awaits
+  let stopping: Promise<void> | null = null;
+  let pipelineSettled: Promise<void> = Promise.resolve();
+
+  const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
+
+  async function start(): Promise<void> {
+    notify = createSdNotify({ socket: envs.env.NOTIFY_SOCKET ?? null, log: log.child({ stage: 'systemd' }) });
+    steps.push({ name: 'sd_notify', close: () => notify!.close() });
+    void notify.status('starting: loading model');
+
+    if (config.mqtt.url && config.mqtt.embedded_broker) {
+      const broker: EmbeddedBroker | null = await startEmbeddedBrokerIfNeeded(config.mqtt.url);
+      if (broker) {
+        log.warn({ port: broker.port }, 'no MQTT broker on the configured port: started the embedded one (loopback only, in-memory)');
+        steps.push({ name: 'embedded broker', close: () => broker.close() });
+      }
+    }
+
+    const { openInspector } = await import('../model/client.js');
+    inspector = await openInspector(config.model.path, {
+      workers: config.model.workers, threadsPerWorker: config.model.threads_per_worker, timeoutMs: config.model.timeout_ms,
+      onRestart: (info: unknown) => log.warn({ info }, 'model worker restarted'),
+    } as Parameters<typeof openInspector>[1]);
+    steps.push({ name: 'model', close: () => inspector!.close() });
+    const card = inspector.card;
+    controls.threshold = resolveThreshold(config.model.threshold, card);
+    log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: controls.threshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
+
+    const { openStore } = await import('../store/sqlite.js');
+    store = await openStore({
+      database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
+      imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix) : undefined,
+      log: log.child({ stage: 'store' }),
+    });
+    steps.push({ name: 'store', close: () => store!.close() });
+    bus.on('inspected', 'store', () => {}); // rows go through record() below (with the image); kept for symmetry in metrics
+    store.recordThresholdChange({ ts: Date.now(), station, old: null, new: controls.threshold, who: 'config', reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' });
+
+    if (config.mqtt.url) {
+      const { openPublisher } = await import('../publish/mqtt.js');
+      publisher = openPublisher({
+        url: config.mqtt.url, clientId: config.mqtt.client_id ?? `inspectd-${station}-${hostname()}`, station, topicPrefix: config.mqtt.topic_prefix,
+        username: config.mqtt.username, password: readSecret(config.mqtt.password_file, envs.env),
+        ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
+        store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
+        onCommand: createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r) }),
+      });
+      // Closed before the store: its last act is draining the outbox the store holds.
+      steps.push({ name: 'mqtt', close: () => publisher!.close() });
+      // Runs before the publisher closes (reverse order), so its drain sees every last row.
+      steps.push({ name: 'store flush', close: () => store!.flush() });
+      publisher.publishState('threshold', { value: controls.threshold, source: config.model.threshold === 'auto' ? 'card' : 'config' });
+      bus.on('stats', 'mqtt', (s) => publisher!.publishStats(s));
+      bus.on('fault', 'mqtt', (f) => publisher!.publishFault(f));
+    }
+
+    const { createGpioPort, createPlcSignals } = await import('../actuate/index.js');
+    const gpioLog = log.child({ stage: 'gpio' });
+    const onFault = (f: { code: string; message: string; fatal: boolean }) => fault(f);
+    const gpio = createGpioPort({ backend: config.gpio.backend, sim_log: config.gpio.sim_log, chip: config.gpio.chip, lines: config.gpio.lines }, { log: gpioLog, onFault, env: envs.env });
+    plc = createPlcSignals({
+      gpio, travelMs: config.gpio.travel_ms, pulseMs: config.gpio.pulse_ms, strobeMs: config.gpio.strobe_ms, decisionMarginMs: config.gpio.decision_margin_ms,
+      stallMs: config.gpio.stall_ms, policy: { onLate: config.gpio.on_late, onError: config.gpio.on_error }, log: gpioLog,
+    });
+    await plc.start();
+    steps.push({ name: 'gpio', close: () => plc!.close() });
+
+    const wdInterval = watchdogIntervalMs(envs.env.WATCHDOG_USEC, envs.env.WATCHDOG_PID, envs.pid);
+    if (wdInterval) {
+      watchdog = createWatchdog({ notify: notify, intervalMs: wdInterval, stallMs: Math.max(config.gpio.stall_ms, config.camera.stall_ms), log: log.child({ stage: 'watchdog' }) });
+      watchdog.start();
+      steps.push({ name: 'watchdog', close: () => watchdog!.stop() });
+    }
+
+    const { createFrameSource } = await import('../capture/index.js');
+    source = createFrameSource(config.camera, {
+      log: log.child({ stage: 'capture' }), onFault, gpioChip: config.gpio.chip, env: envs.env,
+      onCameraFrame: () => { plc!.progress(); watchdog?.progress(); },
+      onDropped: (f) => plc!.failed({ seq: f.seq, capturedAt: f.capturedAt }, 'frame dropped by the full queue'),
+    });
+    steps.push({ name: 'camera', close: () => source!.stop() });
+
+    statsTimer = setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000);
+    statsTimer.unref();
+
+    const spec = { ...inspector.card.preprocess, roi: config.camera.roi };
+    const pipeline = runPipeline(pausable(source.frames(abort.signal), () => controls.paused), {
+      station, spec, preprocess: preprocessImage, inspector, plc, now,
+      getThreshold: () => controls.threshold, onError: config.gpio.on_error,
+      wantMaps: controls.saveImages !== 'none', inflight: config.model.workers + 1,
+      onInspected: onInspected,
+    });
+    plc.setReady(true);
+    void notify.ready();
+    void notify.status(`inspecting: ${config.camera.source} → ${card.name}`);
+    log.info({ station, camera: config.camera.source, path: config.camera.path, gpio: config.gpio.backend, mqtt: config.mqtt.url || null }, 'inspectd ready');
+    pipelineSettled = pipeline.then(() => {}, () => {});
+    pipeline.then(() => resolveDone(), (err: Error) => rejectDone(err));
+  }
+
+  function onInspected(x: Inspected): void {
+    const r: InspectionResult = x.result;
+    stats.add(r);
+    watchdog?.progress();
+    const save = controls.saveImages === 'all' || (controls.saveImages === 'rejects' && r.verdict !== 'pass');
+    if (save && x.pre) {
+      const p = x.pre;
+      store!.record(r, { pixels: p.pixels, width: p.tensor.width, height: p.tensor.height, channels: p.tensor.channels, map: x.map ?? null, seq: r.seq, ts: r.ts, verdict: r.verdict });
+    } else store!.record(r);
+    if (r.verdict === 'error') log.warn({ seq: r.seq, source: r.source, error: r.error }, 'frame could not be inspected');
+    else log.debug({ seq: r.seq, ssim: r.ssim, verdict: r.verdict, latency_ms: r.latency_ms }, 'inspected');
+    bus.emit('inspected', r);
+  }
+
+  function emitStats(): void {
+    const snap = stats.snapshot(source?.stats().dropped ?? 0);
+    bus.emit('stats', snap);
+    log.info({ stats: snap, store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats() }, 'stats');
+  }
+
+  function fault(f: { code: string; message: string; fatal: boolean }): void {
+    log[f.fatal ? 'error' : 'warn']({ code: f.code }, f.message);
+    bus.emit('fault', { ...f, ts: Date.now() });
+    if (f.fatal) {
+      // The PLC must stop trusting us at once; the watchdog stops too since nothing progresses.
+      plc?.setReady(false);
+      void notify?.status(`fault: ${f.code}`);
+    }
+  }
+
+  async function stop(reason = 'stop requested'): Promise<void> {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      log.info({ reason }, 'stopping');
+      void notify?.stopping();
+      plc?.setReady(false);
+      abort.abort();
+      if (statsTimer) clearInterval(statsTimer);
+      // Let frames already in flight get their decision (and their rows) before sinks close.
+      try {
+        await source?.stop();
+      } catch (err) {
+        log.error({ err }, 'camera stop failed (continuing)');
+      }
+      await Promise.race([pipelineSettled, new Promise((r) => setTimeout(r, 3000).unref())]);
+      if (inspector) emitStats();
+      for (const step of steps.reverse()) {
+        try {
+          await step.close();
+        } catch (err) {
+          log.error({ step: step.name, err }, 'error while stopping (continuing)');
+        }
+      }
+      log.info({ inspected: stats.inspected, rejected: stats.rejected, errors: stats.errors }, 'stopped');
+    })();
+    return stopping;
+  }
+
+  return {
+    start, stop, done,
+    stats: () => ({ ...stats.snapshot(source?.stats().dropped ?? 0), store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats(), camera: source?.stats() }),
+  };
+}
+
+function readOpt(file: string | undefined): Buffer | undefined {
+  return file ? readFileSync(file) : undefined;
+}
+
+/** A password from a file, or from a systemd credential when the name has no slash (LoadCredential=). */
+function readSecret(name: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (!name) return undefined;
+  const file = name.includes('/') ? name : join(env.CREDENTIALS_DIRECTORY ?? '', name);
+  return readFileSync(file, 'utf8').trim();
+}

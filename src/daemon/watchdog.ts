@@ -1,0 +1,79 @@
+import type { Logger } from '../capture/log.js';
+import { systemClock, type Clock, type TimerHandle } from '../actuate/clock.js';
+
+/**
+ * The systemd watchdog interval from $WATCHDOG_USEC / $WATCHDOG_PID (values passed in): half the
+ * timeout, as sd_watchdog_enabled(3) recommends; null when the watchdog is off or meant for
+ * another process. Pure.
+ */
+export function watchdogIntervalMs(watchdogUsec: string | undefined, watchdogPid?: string, selfPid?: number): number | null {
+  if (!watchdogUsec) return null;
+  if (watchdogPid && selfPid !== undefined && Number(watchdogPid) !== selfPid) return null;
+  const usec = Number(watchdogUsec);
+  if (!Number.isFinite(usec) || usec <= 0) return null;
+  return usec / 1000 / 2;
+}
+
+export interface WatchdogOptions {
+  /** Where pings go (the SdNotifier). */
+  notify: { watchdog(): Promise<void> | void };
+  /** Ping period, normally watchdogIntervalMs(...). */
+  intervalMs: number;
+  /** No progress for this long = hung: pings stop and systemd restarts us. */
+  stallMs: number;
+  clock?: Clock;
+  log: Logger;
+}
+
+export interface Watchdog {
+  /** Begin pinging (counts as progress: the first decision gets stallMs). */
+  start(): void;
+  /** Frames and inferences are moving: call on every decided frame. */
+  progress(): void;
+  stop(): void;
+  stats(): { pings: number; withheld: number };
+}
+
+/**
+ * WATCHDOG=1 only while the pipeline makes progress. A timer alone would prove only that the
+ * event loop runs; systemd should restart a daemon whose camera or model is stuck too.
+ */
+export function createWatchdog(o: WatchdogOptions): Watchdog {
+  const clock = o.clock ?? systemClock;
+  let timer: TimerHandle | undefined;
+  let last = -Infinity;
+  let pings = 0;
+  let withheld = 0;
+  let stalled = false;
+
+  function tick(): void {
+    const idle = clock.now() - last;
+    if (idle <= o.stallMs) {
+      if (stalled) o.log.info({ idle_ms: idle }, 'progress resumed; watchdog pings resumed');
+      stalled = false;
+      pings++;
+      void o.notify.watchdog();
+    } else {
+      withheld++;
+      if (!stalled) o.log.error({ idle_ms: idle, stall_ms: o.stallMs }, 'no progress; withholding watchdog pings (systemd will restart us)');
+      stalled = true;
+    }
+  }
+
+  return {
+    start() {
+      if (timer !== undefined) return;
+      last = clock.now();
+      tick();
+      timer = clock.setInterval(tick, o.intervalMs);
+    },
+    progress() {
+      last = clock.now();
+    },
+    stop() {
+      if (timer !== undefined) clock.clearInterval(timer);
+      timer = undefined;
+    },
+    stats: () => ({ pings, withheld }),
+  };
+}

@@ -1,0 +1,103 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { InspectdError } from '../errors.js';
+import { score } from '../score/rules.js';
+import { SsimComputer } from '../score/ssim.js';
+import { outputDimsProblem, sessionProblems, shapeMismatch, type IoMetadata } from './load.js';
+import { unitPlanes } from './planes.js';
+import type { InspectRequest, WireError, WorkerInit, WorkerReply } from './protocol.js';
+
+/**
+ * Worker-thread entry: one onnxruntime session + one SsimComputer. onnxruntime-node's
+ * `session.run()` does its work on the calling thread, so it lives here and the main thread's
+ * event loop (GPIO timing, MQTT keep-alive, watchdog) never waits for a model. One request at a
+ * time: the client only sends the next one after this one's reply.
+ */
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
+
+function wire(err: unknown): WireError {
+  if (err instanceof InspectdError) return { code: err.code, message: err.message, context: err.context };
+  return { code: 'MODEL_INFERENCE_FAILED', message: err instanceof Error ? err.message : String(err) };
+}
+
+async function main(): Promise<void> {
+  const { card, onnxPath } = init;
+  const { width, height, channels, mean, std } = card.preprocess;
+  const plane = width * height;
+  const dims = card.input.shape as unknown as number[];
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(onnxPath, {
+      intraOpNumThreads: init.threads,
+      // Parallelism comes from several workers, not from inter-op threads inside one.
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+  } catch (err) {
+    throw new InspectdError('MODEL_LOAD_FAILED', `${onnxPath}: onnxruntime cannot open it: ${(err as Error).message}`, { modelPath: onnxPath });
+  }
+  const problems = sessionProblems(card, session.inputMetadata as readonly IoMetadata[], session.outputMetadata as readonly IoMetadata[]);
+  if (problems.length) throw shapeMismatch(onnxPath, problems);
+
+  const ssim = new SsimComputer(width, height, channels, { sigma: card.ssim.sigma, win: card.ssim.win, k1: card.ssim.k1, k2: card.ssim.k2, dataRange: card.ssim.data_range });
+  const x01 = new Float32Array(plane * channels);
+  const fetches = [card.output.name];
+
+  const run = async (data: Float32Array, wantMap: boolean, mapIfScoreBelow: number | undefined) => {
+    const t0 = performance.now();
+    const out = await session.run({ [card.input.name]: new ort.Tensor('float32', data, dims) }, fetches);
+    const t1 = performance.now();
+    const recon = out[card.output.name];
+    const p = outputDimsProblem(card, recon.dims);
+    if (p) throw shapeMismatch(onnxPath, [p]);
+    const reconData = recon.data as Float32Array;
+    unitPlanes(data, plane, channels, mean, std, x01);
+    const res = ssim.compute(x01, reconData);
+    // ssim_mean straight from the float64 sum; the rule on the float32 map would differ by ~1e-8.
+    const s = card.score.rule === 'ssim_mean' ? res.mean : score(card.score, { input: x01, recon: reconData, ssimMap: res.map, width, height, channels, pad: ssim.pad });
+    // The map buffer is reused by the next compute(): send a copy.
+    const map = wantMap && (mapIfScoreBelow === undefined || s < mapIfScoreBelow) ? res.map.slice() : undefined;
+    return { score: s, ssimMean: res.mean, map, inferMs: t1 - t0, scoreMs: performance.now() - t1 };
+  };
+
+  // Warm-up: the first runs allocate arenas and let V8 optimise the SSIM loops; the daemon
+  // reports READY only after this. The first run also proves the output shape on real data.
+  const warm = new Float32Array(plane * channels);
+  for (let i = 0; i < Math.max(1, init.warmup); i++) await run(warm.slice(), false, undefined);
+
+  port.on('message', (req: InspectRequest) => {
+    if (req.type !== 'inspect') return;
+    void handle(req);
+  });
+
+  const handle = async (req: InspectRequest): Promise<void> => {
+    if (req.testHook && init.testHooks) {
+      if (req.testHook.crash) {
+        setImmediate(() => {
+          throw new Error('test hook: worker crash');
+        });
+        return;
+      }
+      // Busy-wait on purpose: a stuck native run() blocks the thread the same way.
+      const until = Date.now() + (req.testHook.stallMs ?? 0);
+      while (Date.now() < until);
+    }
+    try {
+      if (req.data.length !== plane * channels) {
+        throw new InspectdError('MODEL_INPUT_SHAPE', `input has ${req.data.length} values, the model takes ${channels}×${height}×${width}`);
+      }
+      const r = await run(req.data, req.wantMap, req.mapIfScoreBelow);
+      post({ type: 'result', id: req.id, ...r }, r.map ? [r.map.buffer as ArrayBuffer] : []);
+    } catch (err) {
+      post({ type: 'failed', id: req.id, error: wire(err) });
+    }
+  };
+
+  post({ type: 'ready' });
+}
+
+main().catch((err) => post({ type: 'fatal', error: wire(err) }));

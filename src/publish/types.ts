@@ -1,0 +1,102 @@
+import type { OutboxRow, SinkLog } from '../store/types.js';
+
+export type { SinkLog };
+
+/** What the publisher needs from the store (the SQLite outbox). */
+export interface OutboxPort {
+  /** Undelivered rows with id > afterId, in id order. */
+  outboxPending(limit: number, afterId?: number): OutboxRow[];
+  markDelivered(ids: readonly number[]): void;
+  outboxPendingCount?(): number;
+  /** Wake the pump when a commit added rows (otherwise it polls). */
+  onOutboxWritten?(listener: () => void): () => void;
+}
+
+export type CommandResult = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string };
+
+/**
+ * Handles `<prefix>/<station>/set/<name>`. `payload` is the parsed JSON object (a bare value v
+ * arrives as { value: v }); its `id` is the transaction id echoed in the response.
+ * May reject: the rejection's message becomes an error response.
+ */
+export type CommandHandler = (name: string, payload: Record<string, unknown>) => Promise<CommandResult>;
+
+export interface PublisherOptions {
+  /** mqtt://host:port or mqtts://host:port (also ws/wss as mqtt.js supports). */
+  url: string;
+  /** Must be unique per station: the broker drops the older of two clients with one id. */
+  clientId: string;
+  station: string;
+  topicPrefix: string;
+  username?: string;
+  password?: string;
+  /** PEM contents (not paths; the daemon reads the files or systemd credentials). */
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Verify the broker certificate (default true). */
+  rejectUnauthorized?: boolean;
+  /** The outbox; without it the publisher only sends status/stats/faults/responses. */
+  store?: OutboxPort;
+  log: SinkLog;
+  onCommand?: CommandHandler;
+  /** false: do not subscribe to `set/+` at all (config `mqtt.commands: false`). Default true. */
+  commands?: boolean;
+  /** Max outbox messages awaiting PUBACK (= the duplicate bound after a connection loss). Default 32. */
+  window?: number;
+  keepaliveS?: number;
+  /** Reconnect back-off: first delay, doubled per failed attempt up to the max. Defaults 1 s / 30 s. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** close(): time allowed to drain the outbox and get the `offline` PUBACK. Default 3 s. */
+  closeTimeoutMs?: number;
+  /** Outbox poll period when the store cannot notify. Default 1 s. */
+  pollMs?: number;
+  /** A command handler slower than this gets an error response. Default 10 s. */
+  commandTimeoutMs?: number;
+  /** Injected mqtt.connect (the ports pattern: tests reach the real client through it). */
+  connect?: (url: string, opts: import('mqtt').IClientOptions) => import('mqtt').MqttClient;
+}
+
+export interface PublisherStats {
+  connected: boolean;
+  /** Outbox messages handed to the client (incl. re-sends). */
+  published: number;
+  /** Outbox messages acknowledged (PUBACK) and marked delivered. */
+  delivered: number;
+  /** Undelivered outbox rows (gauge; -1 without a store that counts). */
+  pending: number;
+  /** Awaiting PUBACK now (gauge). */
+  inflight: number;
+  errors: number;
+  /** Successful connects after the first. */
+  reconnects: number;
+  auth_failures: number;
+  stats_sent: number;
+  /** stats/faults not sent because the broker was unreachable. */
+  dropped: number;
+  commands: number;
+  last_error: { code: string; message: string; ts: number } | null;
+}
+
+export interface FaultEvent {
+  code: string;
+  message: string;
+  fatal: boolean;
+  ts: number;
+}
+
+export interface Publisher {
+  readonly connected: boolean;
+  /** QoS 0, not outboxed; dropped (counted) while disconnected. Never throws. */
+  publishStats(stats: import('../events/types.js').StatsSnapshot): void;
+  /** QoS 1 on `<prefix>/<station>/fault`; a small number is held while disconnected. Never throws. */
+  publishFault(fault: FaultEvent): void;
+  /** Retained QoS 1 state on `<prefix>/<station>/<name>`, re-published after every reconnect. Never throws. */
+  publishState(name: string, payload: unknown): void;
+  /** Wake the delivery pump now (the store also does this after each commit). */
+  kick(): void;
+  stats(): PublisherStats;
+  /** Drain the outbox (bounded), publish retained `offline`, disconnect cleanly. Idempotent, never rejects. */
+  close(): Promise<void>;
+}

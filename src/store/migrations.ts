@@ -1,0 +1,86 @@
+import type { Database } from 'better-sqlite3';
+import { InspectdError } from '../errors.js';
+
+/**
+ * Schema history. Entry i upgrades user_version i → i+1. Append only: a station in the field
+ * may have any earlier version on disk, and each step must run exactly once.
+ */
+export type Migration = (db: Database) => void;
+
+const v1: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE inspections (
+      id            INTEGER PRIMARY KEY,
+      ts            INTEGER NOT NULL,
+      station       TEXT    NOT NULL,
+      seq           INTEGER NOT NULL,
+      source        TEXT    NOT NULL,
+      ssim          REAL,
+      threshold     REAL    NOT NULL,
+      verdict       TEXT    NOT NULL CHECK (verdict IN ('pass', 'reject', 'error')),
+      latency_ms    REAL    NOT NULL,
+      image_path    TEXT,
+      error_code    TEXT,
+      error_message TEXT,
+      preprocess_ms REAL,
+      infer_ms      REAL,
+      score_ms      REAL
+    );
+    CREATE INDEX inspections_ts ON inspections (ts);
+    CREATE INDEX inspections_verdict ON inspections (verdict, ts);
+    -- Quota deletes look rows up by path; only rejects have one, so the partial index stays small.
+    CREATE INDEX inspections_image ON inspections (image_path) WHERE image_path IS NOT NULL;
+
+    CREATE TABLE threshold_changes (
+      id      INTEGER PRIMARY KEY,
+      ts      INTEGER NOT NULL,
+      station TEXT    NOT NULL,
+      old     REAL,
+      new     REAL    NOT NULL,
+      who     TEXT    NOT NULL,
+      reason  TEXT
+    );
+  `);
+};
+
+const v2: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE outbox (
+      id           INTEGER PRIMARY KEY,
+      topic        TEXT    NOT NULL,
+      payload      TEXT    NOT NULL,
+      qos          INTEGER NOT NULL CHECK (qos IN (0, 1, 2)),
+      retain       INTEGER NOT NULL CHECK (retain IN (0, 1)),
+      created_ts   INTEGER NOT NULL,
+      delivered_ts INTEGER
+    );
+    -- The pump reads pending rows in id order; delivered ones are only touched by retention.
+    CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_ts IS NULL;
+    CREATE INDEX outbox_delivered ON outbox (delivered_ts) WHERE delivered_ts IS NOT NULL;
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2];
+
+/**
+ * Bring the schema to the latest version, one transaction per step so a crash mid-upgrade leaves
+ * a consistent earlier version. Refuses a database written by a newer inspectd (downgrade).
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > migrations.length) {
+    throw new InspectdError('STORE_SCHEMA_TOO_NEW', `database schema version ${from} is newer than this inspectd supports (${migrations.length})`, {
+      database: db.name,
+      version: from,
+      supported: migrations.length,
+    });
+  }
+  for (let v = from; v < migrations.length; v++) {
+    db.transaction(() => {
+      migrations[v](db);
+      // PRAGMA takes no bound parameters; v is an integer we control.
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return { from, to: migrations.length };
+}

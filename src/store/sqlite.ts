@@ -1,0 +1,270 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { InspectdError, errorMessage } from '../errors.js';
+import type { InspectionResult } from '../events/types.js';
+import { ImageArchive } from './images.js';
+import { migrate } from './migrations.js';
+import { deleteOlderThan } from './retention.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { RowWriter, type OutboxState, type PendingRow, type StoreCounters } from './writer.js';
+import type {
+  InspectionRow,
+  OutboxRow,
+  RejectImageInput,
+  SinkLog,
+  Store,
+  StoreOptions,
+  StoreStats,
+  ThresholdChange,
+  VerdictCounts,
+} from './types.js';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/**
+ * Open (create, migrate) the SQLite log. Throws InspectdError STORE_OPEN / STORE_SCHEMA_TOO_NEW:
+ * a daemon that cannot keep its record must not start. After open, nothing the store does throws.
+ */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  let db: Database.Database | undefined;
+  try {
+    if (opts.database !== ':memory:') mkdirSync(dirname(opts.database), { recursive: true });
+    db = new Database(opts.database);
+    // WAL: readers (CLI, HTTP) never block the writer; NORMAL: a commit survives a process kill
+    // (power loss may drop the last commits, never corrupt).
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 5_000))}`);
+    migrate(db);
+  } catch (err) {
+    db?.close();
+    if (err instanceof InspectdError) throw err;
+    throw new InspectdError('STORE_OPEN', `cannot open database: ${errorMessage(err)}`, { database: opts.database }, { cause: err });
+  }
+  const store = new SqliteStore(db, opts);
+  await store.runMaintenance();
+  store.startTimers();
+  return store;
+}
+
+class SqliteStore implements Store {
+  private readonly st: Statements;
+  private readonly now: () => number;
+  private readonly log: SinkLog;
+  private readonly archive: ImageArchive;
+  private readonly writer: RowWriter;
+  private readonly imageWaitMs: number;
+  private readonly outbox: OutboxState;
+  private readonly counters: StoreCounters = { recorded: 0, written: 0, dropped: 0, flushes: 0, errors: 0, outbox_dropped: 0, retention_deleted: 0 };
+  private readonly imageJobs = new Set<Promise<unknown>>();
+  private maintenanceTimer: NodeJS.Timeout | null = null;
+  private maintenance: Promise<void> | null = null;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private lastErrorLog = 0;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly opts: StoreOptions,
+  ) {
+    this.st = prepareStatements(db);
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log;
+    this.imageWaitMs = opts.imageWaitMs ?? 500;
+    this.outbox = { pending: this.st.outboxPendingCount.get() as number, max: Math.max(1, opts.outboxMaxPending ?? 200_000), listeners: new Set() };
+    const batchSize = Math.max(1, opts.batchSize ?? 100);
+    this.writer = new RowWriter(
+      {
+        db,
+        st: this.st,
+        log: this.log,
+        now: this.now,
+        counters: this.counters,
+        outbox: this.outbox,
+        topicsFor: opts.topicsFor,
+        guard: (what, fn) => this.guard(what, fn),
+        logError: (code, err, extra) => this.logError(code, err, extra),
+      },
+      { batchSize, flushMs: Math.max(1, opts.flushMs ?? 200), maxQueue: Math.max(batchSize, opts.maxQueue ?? 10_000), imageWaitMs: this.imageWaitMs },
+    );
+    this.archive = new ImageArchive({
+      dir: opts.imagesDir,
+      quotaBytes: Math.max(0, opts.imagesQuotaMb) * 1024 * 1024,
+      backoffMs: opts.imageBackoffMs ?? 60_000,
+      now: this.now,
+      log: opts.log,
+      onEvicted: (paths) => this.forgetImages(paths),
+    });
+  }
+
+  /** The quota deleted these files: no row, written or still queued, may point at them. */
+  private forgetImages(paths: string[]): void {
+    this.writer.forget(new Set(paths));
+    if (!this.closed) this.guard('evict', () => this.db.transaction(() => paths.forEach((p) => this.st.clearImagePath.run(p)))());
+  }
+
+  startTimers(): void {
+    this.maintenanceTimer = setInterval(() => void this.runMaintenance(), this.opts.maintenanceMs ?? HOUR_MS);
+    this.maintenanceTimer.unref();
+  }
+
+  record(result: InspectionResult, image?: RejectImageInput): void {
+    if (this.closed) {
+      this.counters.dropped++;
+      this.logError('STORE_CLOSED', new Error('record() after close'));
+      return;
+    }
+    const p: PendingRow = { result: { ...result }, queuedAt: this.now(), image: 'none' };
+    if (image) {
+      p.image = 'saving';
+      this.trackImage(this.archive.save(image).then((path) => this.writer.imageDone(p, path)));
+    }
+    this.writer.enqueue(p);
+  }
+
+  saveRejectImage(image: RejectImageInput): Promise<string | null> {
+    return this.trackImage(this.archive.save(image));
+  }
+
+  recordThresholdChange(c: ThresholdChange): void {
+    this.guard('threshold_change', () => this.st.insertThresholdChange.run({ ...c, reason: c.reason ?? null }));
+  }
+
+  flush(): void {
+    if (!this.closed) this.writer.flush(false);
+  }
+
+  async drain(): Promise<void> {
+    if (this.closed) return;
+    await this.settleImages();
+    if (!this.closed) this.writer.flush(true);
+  }
+
+  /** Let JPEGs being written land so their rows carry paths, but never wait longer than imageWaitMs. */
+  private async settleImages(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.imageJobs]), new Promise((r) => (timer = setTimeout(r, this.imageWaitMs)))]);
+    clearTimeout(timer);
+  }
+
+  private trackImage<T>(job: Promise<T>): Promise<T> {
+    this.imageJobs.add(job);
+    void job.finally(() => this.imageJobs.delete(job)).catch(() => undefined);
+    return job;
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+      await this.settleImages();
+      await this.maintenance?.catch(() => undefined);
+      const lost = this.writer.stop();
+      this.closed = true;
+      if (lost > 0) {
+        this.counters.dropped += lost;
+        this.log.error({ code: 'STORE_CLOSE', lost }, 'rows could not be written before close');
+      }
+      this.guard('optimize', () => this.db.pragma('optimize'));
+      this.guard('close', () => this.db.close());
+    })();
+    return this.closing;
+  }
+
+  recent(limit: number): InspectionRow[] {
+    return this.st.recent.all(limit) as InspectionRow[];
+  }
+
+  counts(sinceTs = 0): VerdictCounts {
+    const out: VerdictCounts = { pass: 0, reject: 0, error: 0, total: 0 };
+    for (const r of this.st.countsSince.all(sinceTs) as Array<{ verdict: 'pass' | 'reject' | 'error'; n: number }>) {
+      out[r.verdict] = r.n;
+      out.total += r.n;
+    }
+    return out;
+  }
+
+  thresholdChanges(limit: number): ThresholdChange[] {
+    return this.st.thresholdChanges.all(limit) as ThresholdChange[];
+  }
+
+  outboxPending(limit: number, afterId = 0): OutboxRow[] {
+    if (this.closed) return [];
+    const rows = this.st.outboxPending.all(afterId, limit) as Array<Omit<OutboxRow, 'retain'> & { retain: number }>;
+    return rows.map((r) => ({ ...r, retain: r.retain === 1 }));
+  }
+
+  outboxPendingCount(): number {
+    return this.outbox.pending;
+  }
+
+  markDelivered(ids: readonly number[]): void {
+    if (ids.length === 0 || this.closed) return;
+    const t = this.now();
+    this.guard('mark_delivered', () => {
+      let n = 0;
+      this.db.transaction(() => ids.forEach((id) => (n += this.st.markDelivered.run(t, id).changes)))();
+      this.outbox.pending -= n;
+    });
+  }
+
+  onOutboxWritten(listener: () => void): () => void {
+    this.outbox.listeners.add(listener);
+    return () => this.outbox.listeners.delete(listener);
+  }
+
+  runMaintenance(): Promise<void> {
+    this.maintenance ??= this.maintain().finally(() => (this.maintenance = null));
+    return this.maintenance;
+  }
+
+  private async maintain(): Promise<void> {
+    const t = this.now();
+    if (this.opts.retentionDays > 0) {
+      const cutoff = t - this.opts.retentionDays * DAY_MS;
+      this.counters.retention_deleted += await deleteOlderThan(this.st, this.archive, cutoff, (w, fn) => this.guard(w, fn), () => this.closed);
+    }
+    if (this.closed) return;
+    const keepMs = (this.opts.outboxRetentionHours ?? 1) * HOUR_MS;
+    this.guard('outbox_retention', () => this.st.deleteDeliveredBefore.run(t - keepMs));
+    // Re-sync the gauge with the table (cheap via the partial index).
+    this.guard('outbox_count', () => (this.outbox.pending = this.st.outboxPendingCount.get() as number));
+    await this.archive.scan();
+    await this.archive.enforceQuota();
+  }
+
+  stats(): StoreStats {
+    const a = this.archive;
+    return {
+      ...this.counters,
+      queued: this.writer.queue.length,
+      images_saved: a.saved,
+      image_errors: a.errors,
+      images_skipped: a.skipped,
+      images_deleted: a.deleted,
+      images_bytes: a.bytes,
+      images_paused: a.paused,
+      outbox_pending: this.outbox.pending,
+    };
+  }
+
+  /** Run a DB step whose failure must be counted and logged, never thrown to a sink caller. */
+  private guard<T>(what: string, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      this.counters.errors++;
+      this.logError(`STORE_${what.toUpperCase()}`, err);
+      return undefined;
+    }
+  }
+
+  /** Errors repeat on every flush while a disk is full: log the first, then at most every 10 s. */
+  private logError(code: string, err: unknown, extra: Record<string, unknown> = {}): void {
+    const t = this.now();
+    if (t - this.lastErrorLog < 10_000 && this.lastErrorLog !== 0) return;
+    this.lastErrorLog = t;
+    this.log.error({ code, err: errorMessage(err), errors: this.counters.errors, queued: this.writer.queue.length, ...extra }, 'store error');
+  }
+}

@@ -1,0 +1,166 @@
+import type { InspectionResult, Verdict } from '../events/types.js';
+
+/** The slice of a pino logger the sinks use (a pino Logger satisfies it). */
+export interface SinkLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** One message the store queues for MQTT in the same transaction as its inspection row. */
+export interface OutboxMessage {
+  topic: string;
+  /** UTF-8 text (JSON). Never image bytes: events link to saved images by path. */
+  payload: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+}
+
+export interface OutboxRow extends OutboxMessage {
+  id: number;
+  created_ts: number;
+}
+
+/** A frame to save as evidence: the frame beside the frame with an SSIM heatmap overlay. */
+export interface RejectImageInput {
+  /** 8-bit HWC interleaved pixels (the preprocessed, resized frame). */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** SSIM map, row-major, values ≤ 1 (low = different). Size mapWidth×mapHeight (default width×height). */
+  map?: Float32Array | null;
+  mapWidth?: number;
+  mapHeight?: number;
+  seq: number;
+  /** Wall-clock ms; names the day folder (UTC) and the file. */
+  ts: number;
+  verdict: Verdict;
+}
+
+export interface StoreOptions {
+  database: string;
+  imagesDir: string;
+  /** Delete inspections (and their images) older than this. 0 = keep forever. */
+  retentionDays: number;
+  /** Cap on the saved-images folder; oldest images go first. 0 = never save images. */
+  imagesQuotaMb: number;
+  /** Rows per transaction that trigger an early flush. Default 100. */
+  batchSize?: number;
+  /** Max time a recorded row waits in memory before its transaction. Default 200 ms. */
+  flushMs?: number;
+  /** MQTT messages for one result (topic rules live in publish/). Default: none. */
+  topicsFor?: (result: InspectionResult) => OutboxMessage[];
+  /** Delivered outbox rows are kept this long for diagnosis. Default 1 h. */
+  outboxRetentionHours?: number;
+  /** Bound on undelivered outbox rows; beyond it the oldest are dropped and counted. Default 200 000. */
+  outboxMaxPending?: number;
+  /** Bound on rows waiting in memory (DB failing); beyond it the oldest are dropped and counted. Default 10 000. */
+  maxQueue?: number;
+  /** After an image write error, stop saving images this long. Default 60 s. */
+  imageBackoffMs?: number;
+  /** A row whose image is still being encoded waits at most this long to carry its path (and close() for JPEGs). Default 500 ms. */
+  imageWaitMs?: number;
+  /** Age retention + outbox retention period. Default 1 h. */
+  maintenanceMs?: number;
+  /** SQLite busy_timeout. The store is the only writer; another process writing (a CLI) waits this long. Default 5 s. */
+  busyTimeoutMs?: number;
+  /** Wall clock, injectable for retention tests. */
+  now?: () => number;
+  log: SinkLog;
+}
+
+export interface InspectionRow {
+  id: number;
+  ts: number;
+  station: string;
+  seq: number;
+  source: string;
+  ssim: number | null;
+  threshold: number;
+  verdict: Verdict;
+  latency_ms: number;
+  image_path: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  preprocess_ms: number | null;
+  infer_ms: number | null;
+  score_ms: number | null;
+}
+
+export interface ThresholdChange {
+  ts: number;
+  station: string;
+  old: number | null;
+  new: number;
+  /** Who asked: 'mqtt', 'cli', 'config', a user name … */
+  who: string;
+  reason?: string | null;
+}
+
+export interface VerdictCounts {
+  pass: number;
+  reject: number;
+  error: number;
+  total: number;
+}
+
+/** Counters for metrics and the stats line. Monotonic unless noted. */
+export interface StoreStats {
+  /** Rows handed to record(). */
+  recorded: number;
+  /** Rows committed. */
+  written: number;
+  /** Rows waiting in memory now (gauge). */
+  queued: number;
+  /** Rows lost because the in-memory queue overflowed while the DB failed. */
+  dropped: number;
+  flushes: number;
+  /** Failed transactions / queries. */
+  errors: number;
+  images_saved: number;
+  image_errors: number;
+  /** Images not saved because saving was paused after an error. */
+  images_skipped: number;
+  /** Images deleted by quota or retention. */
+  images_deleted: number;
+  /** Saved-images folder size now, bytes (gauge). */
+  images_bytes: number;
+  /** Saving paused after a write error (gauge). */
+  images_paused: boolean;
+  /** Undelivered outbox rows now (gauge). */
+  outbox_pending: number;
+  /** Undelivered outbox rows dropped by the backlog bound. */
+  outbox_dropped: number;
+  /** Inspection rows deleted by age retention. */
+  retention_deleted: number;
+}
+
+export interface Store {
+  /** Queue a row (and its outbox messages). With `image`, the JPEG is saved first so the row carries its path. Never throws. */
+  record(result: InspectionResult, image?: RejectImageInput): void;
+  /** Write a side-by-side JPEG; relative path, or null when not saved (paused, quota 0, error). Never rejects. */
+  saveRejectImage(image: RejectImageInput): Promise<string | null>;
+  /** Written at once (rare, must not be lost). Never throws. */
+  recordThresholdChange(change: ThresholdChange): void;
+  /** Commit queued rows now (a row whose JPEG is still being written may wait for the next flush). Never throws. */
+  flush(): void;
+  /** Wait for JPEGs being written (≤ imageWaitMs), then commit every queued row. For shutdown, before the publisher drains the outbox. Never rejects. */
+  drain(): Promise<void>;
+  /** Finish image writes (bounded), flush, close the DB. Idempotent. */
+  close(): Promise<void>;
+  /** Newest committed rows first. */
+  recent(limit: number): InspectionRow[];
+  counts(sinceTs?: number): VerdictCounts;
+  thresholdChanges(limit: number): ThresholdChange[];
+  /** Undelivered outbox rows with id > afterId, in id order. */
+  outboxPending(limit: number, afterId?: number): OutboxRow[];
+  outboxPendingCount(): number;
+  markDelivered(ids: readonly number[]): void;
+  /** Called after each commit that added outbox rows. Returns an unsubscribe function. */
+  onOutboxWritten(listener: () => void): () => void;
+  /** Age retention, outbox retention, image quota (also runs on open and every maintenanceMs). */
+  runMaintenance(): Promise<void>;
+  stats(): StoreStats;
+}

@@ -1,0 +1,144 @@
+/**
+ * The built daemon as a real process: replay folder in, and the three records of each part out —
+ * the SQLite row, the MQTT messages a supervisor receives, and the simulated reject line the PLC
+ * sees. They must agree part by part.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMosquitto, waitFor, type Broker } from '../helpers/mosquitto.js';
+
+const ROOT = resolve(__dirname, '../..');
+const CLI = join(ROOT, 'dist/daemon/main.js');
+const MODEL = join(ROOT, 'models/casting-int8.onnx');
+const SAMPLES = join(ROOT, 'samples/casting');
+
+interface Run { code: number | null; stdout: string; stderr: string }
+export function runCli(args: string[], timeoutMs = 90_000): Promise<Run> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NOTIFY_SOCKET: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`inspectd ${args[0]} did not exit in ${timeoutMs} ms\n${stdout}\n${stderr}`)); }, timeoutMs);
+    child.on('close', (code) => { clearTimeout(t); res({ code, stdout, stderr }); });
+  });
+}
+
+describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)', () => {
+  let broker: Broker;
+  let dir: string;
+  const messages: { topic: string; payload: string; retain: boolean }[] = [];
+  let sub: mqtt.MqttClient;
+  let run: Run;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    dir = mkdtempSync(join(tmpdir(), 'inspectd-proc-'));
+    sub = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'proc-test-sub', reconnectPeriod: 200 });
+    sub.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+    await new Promise<void>((r) => sub.once('connect', () => r()));
+    await new Promise<void>((r, j) => sub.subscribe('plant/#', { qos: 1 }, (e) => (e ? j(e) : r())));
+    const cfg = join(dir, 'config.yaml');
+    writeFileSync(cfg, [
+      'station: cell-7',
+      `camera: { source: replay, path: "${SAMPLES}", fps: 20, loop: false }`,
+      `model: { path: "${MODEL}", threshold: auto }`,
+      `gpio: { backend: sim, sim_log: gpio.jsonl, travel_ms: 30, pulse_ms: 5, strobe_ms: 2 }`,
+      'storage: { database: inspectd.db, images: images }',
+      `mqtt: { url: "mqtt://127.0.0.1:${broker.port}", topic_prefix: plant, stats_interval_s: 1 }`,
+    ].join('\n'));
+    run = await runCli(['run', '--config', cfg]);
+    await waitFor(() => messages.some((m) => m.topic === 'plant/cell-7/status' && m.payload === 'offline'), 'status offline', 10_000);
+  });
+
+  afterAll(async () => {
+    sub?.end(true);
+    await broker?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ends by itself after the last frame with exit 0', () => {
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+
+  it('records one row per frame, in order, with the contract columns', () => {
+    const db = new Database(join(dir, 'inspectd.db'), { readonly: true });
+    const rows = db.prepare('SELECT id, ts, station, seq, source, ssim, threshold, verdict, latency_ms, image_path FROM inspections ORDER BY seq').all() as Array<Record<string, any>>;
+    db.close();
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    for (const r of rows) {
+      expect(r.station).toBe('cell-7');
+      expect(['pass', 'reject']).toContain(r.verdict);
+      expect(r.verdict === 'reject').toBe(r.ssim < r.threshold);
+      expect(r.latency_ms).toBeGreaterThan(0);
+      if (r.verdict !== 'pass') expect(existsSync(join(dir, 'images', r.image_path))).toBe(true);
+      else expect(r.image_path).toBeNull();
+    }
+    // The shipped model separates the bundled samples: every defect rejected, every good part passed.
+    for (const r of rows) expect(r.verdict).toBe(r.source.startsWith('cast_def') ? 'reject' : 'pass');
+  });
+
+  it('publishes a result per part and an alert per reject that match the rows', () => {
+    const db = new Database(join(dir, 'inspectd.db'), { readonly: true });
+    const rows = db.prepare('SELECT seq, ssim, threshold, verdict, source FROM inspections ORDER BY seq').all() as Array<Record<string, any>>;
+    db.close();
+    const results = messages.filter((m) => m.topic === 'plant/cell-7/result').map((m) => JSON.parse(m.payload));
+    const alerts = messages.filter((m) => m.topic === 'plant/cell-7/alert').map((m) => JSON.parse(m.payload));
+    expect(results.map((r) => r.seq)).toEqual(rows.map((r) => r.seq));
+    for (const [i, r] of results.entries()) {
+      expect(r.verdict).toBe(rows[i].verdict);
+      expect(r.ssim).toBeCloseTo(rows[i].ssim, 9);
+      expect(r.threshold).toBe(rows[i].threshold);
+      expect(r.source).toBe(rows[i].source);
+      for (const k of ['ts', 'latency_ms']) expect(typeof r[k]).toBe('number');
+    }
+    expect(alerts.map((a) => a.seq)).toEqual(rows.filter((r) => r.verdict !== 'pass').map((r) => r.seq));
+    const status = messages.filter((m) => m.topic === 'plant/cell-7/status').map((m) => m.payload);
+    expect(status[0]).toBe('online');
+    expect(status.at(-1)).toBe('offline');
+  });
+
+  it('pulses the simulated reject line once per reject, never before capture + travel', () => {
+    const db = new Database(join(dir, 'inspectd.db'), { readonly: true });
+    const rejects = db.prepare("SELECT seq, ts FROM inspections WHERE verdict != 'pass' ORDER BY seq").all() as Array<{ seq: number; ts: number }>;
+    const total = (db.prepare('SELECT COUNT(*) n FROM inspections').get() as { n: number }).n;
+    db.close();
+    const changes = readFileSync(join(dir, 'gpio.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; line: string; value: number });
+    const rises = (line: string) => changes.filter((c, i) => c.line === line && c.value === 1 && changes.slice(0, i).filter((p) => p.line === line).at(-1)?.value !== 1);
+    const pulses = rises('reject');
+    expect(pulses.length).toBe(rejects.length);
+    pulses.forEach((p, i) => expect(p.t).toBeGreaterThanOrEqual(rejects[i].ts + 30 - 1));
+    expect(rises('result_valid').length).toBe(total);
+    // Safe state at the end: every output de-asserted.
+    for (const line of ['reject', 'ready', 'heartbeat', 'result_valid']) expect(changes.filter((c) => c.line === line).at(-1)?.value).toBe(0);
+  });
+});
+
+describe('inspectd validate-config / refused start', () => {
+  it('lists every problem with its key path and line, and run refuses to start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inspectd-bad-'));
+    const cfg = join(dir, 'bad.yaml');
+    writeFileSync(cfg, ['station: cell 7', 'camera:', '  source: replay', '  path: /does/not/exist', '  fsp: 3', 'model:', `  path: ${MODEL}`, '  threshold: high', 'colour: red'].join('\n'));
+    const v = await runCli(['validate-config', '--config', cfg]);
+    expect(v.code).toBe(1);
+    for (const s of ['station (line 1)', "camera.fsp (line 5): unknown key 'fsp'", 'camera.path (line 4): folder not found', 'model.threshold (line 8)', "colour (line 9): unknown key 'colour'"]) expect(v.stderr).toContain(s);
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('refusing to start');
+    expect(r.stdout).toBe('');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('accepts the embedded default config.yaml', async () => {
+    const v = await runCli(['validate-config', '--config', join(ROOT, 'config.yaml')]);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
+  });
+});

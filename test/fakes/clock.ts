@@ -1,0 +1,70 @@
+import type { Clock, TimerHandle } from '../../src/actuate/clock.js';
+
+interface Timer {
+  id: number;
+  due: number;
+  fn: () => void;
+  every?: number;
+}
+
+/**
+ * A deterministic clock for timing tests: time moves only in advance(); timers fire in due order
+ * (ties in creation order) with now() equal to their due time, so recorded timings are exact.
+ */
+export class FakeClock implements Clock {
+  private t: number;
+  private nextId = 1;
+  private timers = new Map<number, Timer>();
+
+  constructor(start = 1000) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, { id, due: this.t + Math.max(0, ms), fn });
+    return id;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle as number);
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    if (!(ms > 0)) throw new RangeError('interval must be > 0');
+    const id = this.nextId++;
+    this.timers.set(id, { id, due: this.t + ms, fn, every: ms });
+    return id;
+  }
+
+  clearInterval(handle: TimerHandle): void {
+    this.timers.delete(handle as number);
+  }
+
+  /** Pending timers (intervals included). */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /** Move time forward by `ms`, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    this.advanceTo(this.t + ms);
+  }
+
+  advanceTo(target: number): void {
+    for (;;) {
+      let next: Timer | undefined;
+      for (const tm of this.timers.values()) if (tm.due <= target && (!next || tm.due < next.due || (tm.due === next.due && tm.id < next.id))) next = tm;
+      if (!next) break;
+      this.t = next.due;
+      if (next.every) next.due += next.every;
+      else this.timers.delete(next.id);
+      next.fn();
+    }
+    this.t = target;
+  }
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { answerCommand } from '../../src/publish/commands.js';
+import {
+  checkTopicParts,
+  commandFilter,
+  commandTopic,
+  outboxTopics,
+  parseCommandPayload,
+  parseCommandTopic,
+  resultPayload,
+  topicFor,
+} from '../../src/publish/topics.js';
+import { result } from '../store/fixtures.js';
+
+describe('topic builders', () => {
+  it.each([
+    ['status', 'inspectd/st1/status'],
+    ['result', 'inspectd/st1/result'],
+    ['alert', 'inspectd/st1/alert'],
+    ['stats', 'inspectd/st1/stats'],
+    ['response', 'inspectd/st1/response'],
+  ] as const)('%s → %s', (kind, topic) => {
+    expect(topicFor('inspectd', 'st1', kind)).toBe(topic);
+  });
+
+  it('command topics and their filter', () => {
+    expect(commandTopic('plant/line1', 'st1', 'threshold')).toBe('plant/line1/st1/set/threshold');
+    expect(commandFilter('plant/line1', 'st1')).toBe('plant/line1/st1/set/+');
+    expect(() => commandTopic('p', 's', 'a/b')).toThrow(/invalid command name/);
+  });
+
+  it.each([
+    ['plant/line1/st1/set/threshold', 'threshold'],
+    ['plant/line1/st1/set/save-images', 'save-images'],
+    ['plant/line1/st1/set/', null],
+    ['plant/line1/st1/set/a/b', null],
+    ['plant/line1/st2/set/pause', null],
+    ['plant/line1/st1/result', null],
+  ])('parseCommandTopic(%s) → %s', (topic, name) => {
+    expect(parseCommandTopic('plant/line1', 'st1', topic)).toBe(name);
+  });
+
+  it.each([
+    ['', 'st1'],
+    ['a/+', 'st1'],
+    ['a/#', 'st1'],
+    ['/a', 'st1'],
+    ['a/', 'st1'],
+    ['a//b', 'st1'],
+    ['a', ''],
+    ['a', 'st/1'],
+    ['a', 'st+'],
+  ])('refuses prefix %j station %j', (prefix, station) => {
+    expect(() => checkTopicParts(prefix, station)).toThrow(expect.objectContaining({ code: 'MQTT_TOPIC' }));
+  });
+
+  it('accepts a multi-level prefix', () => {
+    expect(() => checkTopicParts('factory/hall-2/line_1', 'st-01')).not.toThrow();
+  });
+});
+
+describe('payloads', () => {
+  it('result carries the contract fields and a link to the image, never bytes', () => {
+    const r = result(12, { verdict: 'reject', ssim: 0.41, image_path: '2025-01-01/12-1.jpg' });
+    const p = resultPayload(r);
+    expect(p).toEqual({
+      station: 'st1',
+      seq: 12,
+      ts: r.ts,
+      ssim: 0.41,
+      threshold: 0.8,
+      verdict: 'reject',
+      latency_ms: 4.5,
+      source: 'frame-12.png',
+      image_path: '2025-01-01/12-1.jpg',
+      stages: { preprocess_ms: 1, infer_ms: 2, score_ms: 0.5 },
+    });
+  });
+
+  it('error results carry the error and a null ssim', () => {
+    const p = resultPayload(result(1, { verdict: 'error', ssim: null, error: { code: 'FRAME_DECODE', message: 'bad' } }));
+    expect(p).toMatchObject({ ssim: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'bad' }, image_path: null });
+  });
+
+  it.each([
+    ['pass', ['result']],
+    ['reject', ['result', 'alert']],
+    ['error', ['result', 'alert']],
+  ] as const)('outboxTopics: %s → %j, QoS 1, not retained', (verdict, kinds) => {
+    const msgs = outboxTopics('inspectd')(result(3, { verdict }));
+    expect(msgs.map((m) => m.topic)).toEqual(kinds.map((k) => `inspectd/st1/${k}`));
+    for (const m of msgs) {
+      expect(m).toMatchObject({ qos: 1, retain: false });
+      expect(JSON.parse(m.payload)).toMatchObject({ seq: 3, verdict });
+    }
+  });
+});
+
+describe('command payloads', () => {
+  it.each([
+    ['{"id":"t1","value":0.5}', { id: 't1', body: { id: 't1', value: 0.5 } }],
+    ['0.42', { id: null, body: { value: 0.42 } }],
+    ['"on"', { id: null, body: { value: 'on' } }],
+    ['[1,2]', { id: null, body: { value: [1, 2] } }],
+    ['', { id: null, body: {} }],
+    ['  {"id":7}  ', { id: 7, body: { id: 7 } }],
+  ])('%j parses', (text, req) => {
+    expect(parseCommandPayload(Buffer.from(text))).toEqual({ ok: true, req });
+  });
+
+  it.each(['{', '{"a":}', 'nope', '\u0000'])('%j is refused', (text) => {
+    const r = parseCommandPayload(Buffer.from(text));
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(/invalid JSON/);
+  });
+});
+
+describe('answerCommand', () => {
+  const now = () => 5;
+  it('echoes the transaction id with the handler result', async () => {
+    const r = await answerCommand('threshold', Buffer.from('{"id":"abc","value":0.7}'), async (name, body) => ({ ok: true, name, got: body.value }), 1000, now);
+    expect(r).toEqual({ ok: true, name: 'threshold', got: 0.7, id: 'abc', command: 'threshold', ts: 5 });
+  });
+
+  it('turns bad JSON, a missing handler, a throw, a hang and a bad return into error responses', async () => {
+    expect(await answerCommand('x', Buffer.from('{'), async () => ({ ok: true }), 1000, now)).toMatchObject({ ok: false, id: null, error: expect.stringMatching(/invalid JSON/) });
+    expect(await answerCommand('x', Buffer.from('{"id":1}'), undefined, 1000, now)).toMatchObject({ ok: false, id: 1 });
+    expect(
+      await answerCommand('x', Buffer.from('{"id":2}'), async () => {
+        throw new Error('threshold must be in (0,1)');
+      }, 1000, now),
+    ).toMatchObject({ ok: false, id: 2, error: 'threshold must be in (0,1)' });
+    expect(await answerCommand('x', Buffer.from('{"id":3}'), () => new Promise(() => undefined), 20, now)).toMatchObject({ ok: false, id: 3, error: expect.stringMatching(/timed out/) });
+    expect(await answerCommand('x', Buffer.from('{"id":4}'), async () => undefined as never, 1000, now)).toMatchObject({ ok: false, id: 4 });
+  });
+
+  it('a handler cannot overwrite the echoed id', async () => {
+    const r = await answerCommand('x', Buffer.from('{"id":"mine"}'), async () => ({ ok: true, id: 'theirs' }), 1000, now);
+    expect(r.id).toBe('mine');
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { ModelCardSchema } from '../../src/model/card.js';
+
+// CI runs from a clean clone with the datasets next to the repository (../shared/datasets).
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const goodDir = path.resolve(repoRoot, '../shared/datasets/casting/train/good');
+
+describe('training smoke: python -m training train on 8 images, 1 epoch', () => {
+  let tmp = '';
+  let run: ReturnType<typeof spawnSync>;
+
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'inspectd-train-'));
+    run = spawnSync(
+      '/usr/bin/python3',
+      ['-m', 'training', '--runs', path.join(tmp, 'runs'), 'train', '--data', goodDir, '--name', 'smoke',
+        '--limit', '8', '--epochs', '1', '--batch', '4', '--calib-images', '8', '--out', path.join(tmp, 'models')],
+      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' } },
+    );
+  }, 120_000);
+
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('exits 0 and writes a run record', () => {
+    expect(run.status, String(run.stderr).slice(-3000)).toBe(0);
+    const metrics = JSON.parse(readFileSync(path.join(tmp, 'runs', 'smoke', 'metrics.json'), 'utf8'));
+    expect(metrics.quantization.optimized_ops.QLinearConv).toBe(9);
+  });
+
+  const outputs: Record<string, Float32Array> = {};
+  for (const variant of ['fp32', 'int8'] as const) {
+    it(`${variant}: card validates, sha256 matches, model runs in onnxruntime-node`, async () => {
+      const onnxPath = path.join(tmp, 'models', `smoke-${variant}.onnx`);
+      const card = ModelCardSchema.parse(JSON.parse(readFileSync(path.join(tmp, 'models', `smoke-${variant}.card.json`), 'utf8')));
+      expect(card.variant).toBe(variant);
+      expect(card.onnx_sha256).toBe(createHash('sha256').update(readFileSync(onnxPath)).digest('hex'));
+      expect(card.preprocess.channels).toBe(1); // casting is grey: detected from the data
+      expect(card.thresholds.good_only.value).toBeLessThan(1);
+
+      const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: 1 });
+      const [, c, h, w] = card.input.shape;
+      const x = new Float32Array(c * h * w).map((_, i) => ((i * 7919) % 256) / 255);
+      const out = (await session.run({ [card.input.name]: new ort.Tensor('float32', x, card.input.shape) }))[card.output.name];
+      expect(out.dims).toEqual(card.output.shape);
+      const y = out.data as Float32Array;
+      expect(y.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true);
+      outputs[variant] = y;
+    });
+  }
+
+  it('int8 is smaller than fp32 and reconstructs close to it', () => {
+    const size = (v: string) => statSync(path.join(tmp, 'models', `smoke-${v}.onnx`)).size;
+    expect(size('int8')).toBeLessThan(size('fp32'));
+    const a = outputs.fp32;
+    const b = outputs.int8;
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]);
+    expect(d / a.length).toBeLessThan(0.05);
+  });
+});
