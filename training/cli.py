@@ -51,7 +51,7 @@ def cmd_train(a):
            'epochs': a.epochs, 'batch': a.batch, 'lr': a.lr, 'l1': a.l1, 'widths': [int(v) for v in a.widths.split(',')],
            'holdout_frac': a.holdout, 'split': split, 'foreign': a.foreign, 'defects': a.defects, 'test': a.test,
            'exclude': a.exclude, 'limit': a.limit, 'time_budget_min': a.time_budget, 'out': a.out,
-           'k_mad': a.k_mad, 'calib_images': a.calib_images, 'command': ' '.join(sys.argv)}
+           'k_mad': a.k_mad, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'command': ' '.join(sys.argv)}
     (run_dir / 'holdout_names.txt').write_text('\n'.join(names[i] for i in ho) + '\n')
     np.save(run_dir / 'holdout_idx.npy', ho)
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))
@@ -67,7 +67,7 @@ def cmd_finalize(a):
     torch.set_num_threads(a.threads)
     from .finalize import finalize
     run_dir = Path(a.runs) / a.name
-    finalize(run_dir, _log_to(run_dir / 'train.log'), out=a.out)
+    finalize(run_dir, _log_to(run_dir / 'train.log'), out=a.out, ship_as=a.ship_as, k_mad=a.k_mad)
 
 
 def cmd_eval(a):
@@ -118,10 +118,13 @@ def main(argv=None):
     t.add_argument('--calib-images', type=int, default=200)
     t.add_argument('--time-budget', type=float, default=None, help='minutes; shortens the schedule to fit')
     t.add_argument('--no-finalize', action='store_true')
+    t.add_argument('--ship-as', default=None, help='name of the shipped files/card (default: --name)')
     t.set_defaults(fn=cmd_train)
     f = sub.add_parser('finalize', help='calibrate + export + cards for a trained run')
     f.add_argument('--name', required=True)
     f.add_argument('--out', default=None)
+    f.add_argument('--ship-as', default=None, help='name of the shipped files/card (default: run name)')
+    f.add_argument('--k-mad', default=None)
     f.set_defaults(fn=cmd_finalize)
     e = sub.add_parser('eval', help='score a test folder (good/, defect/) with an exported model + card')
     e.add_argument('--model', required=True)

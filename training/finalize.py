@@ -41,14 +41,14 @@ def rule_key(r: dict) -> str:
     return r['rule'] + ''.join(f'_{k}{r[k]}' for k in ('sign', 'pool', 'q') if k in r)
 
 
-def synthetic_defects(x_u8: np.ndarray, seed: int, kinds, copies: int = 3) -> np.ndarray:
+def synthetic_defects(x_u8: np.ndarray, seed: int, kinds, copies: int = 3, shade='dark') -> np.ndarray:
     """Held-out goods with 1-2 synthetic marks each (never the training rng stream)."""
     out = []
     for c in range(copies):
         for i, img in enumerate(x_u8):
             rng = np.random.default_rng([seed, 7777, c, i])
             while True:
-                cor, mask = corrupt(img.astype(np.float32) / 255, rng, None, 2, kinds)
+                cor, mask = corrupt(img.astype(np.float32) / 255, rng, None, 2, kinds, shade)
                 if mask.max() > 0.5:
                     break
             out.append(np.round(cor * 255).astype(np.uint8))
@@ -70,12 +70,15 @@ def load_test(test_dir, size, ch, exclude):
     return g, d, keep
 
 
-def finalize(run_dir: Path, log=print, out=None):
+def finalize(run_dir: Path, log=print, out=None, ship_as=None, k_mad=None):
+    """ship_as: file/card name in `out` (default: the run name); k_mad overrides the config."""
     warnings.filterwarnings('ignore', category=UserWarning)
     cfg = json.loads((run_dir / 'config.json').read_text())
+    if k_mad is not None:
+        cfg['k_mad'] = k_mad
     out = Path(out or cfg['out'])
     out.mkdir(parents=True, exist_ok=True)
-    size, ch, name = cfg['size'], cfg['channels'], cfg['name']
+    size, ch, name = cfg['size'], cfg['channels'], ship_as or cfg.get('ship_as') or cfg['name']
     ck = torch.load(run_dir / 'model.pt')
     model = DilatedAE(ch, tuple(cfg['widths']))
     model.load_state_dict(ck['state'])
@@ -87,6 +90,7 @@ def finalize(run_dir: Path, log=print, out=None):
 
     fp32 = run_dir / f'{name}-fp32.onnx'
     int8 = run_dir / f'{name}-int8.onnx'
+    results_extra = {'run': run_dir.name, 'shipped_as': name}
     export_fp32(model, shape, fp32)
     # Calibration images: held-out goods first, then training goods, ~calib_images in all.
     rest = np.setdiff1d(np.arange(len(x)), ho)
@@ -104,9 +108,11 @@ def finalize(run_dir: Path, log=print, out=None):
         sel_def, _ = prep(cfg['defects'], size, ch)
         sel_kind = f"labelled defects {cfg['defects']} ({len(sel_def)})"
     else:
+        # Crack-like: thin, darker-than-surface marks (what a crack in concrete looks like);
+        # real defect images of this line are never used for a choice.
         kinds = ('crack', 'scratch')
         sel_def = synthetic_defects(good_ho, cfg['seed'], kinds)
-        sel_kind = f'synthetic {"/".join(kinds)} marks on held-out goods ({len(sel_def)})'
+        sel_kind = f'synthetic dark {"/".join(kinds)} marks on held-out goods ({len(sel_def)})'
     xg, xd = to_input(good_ho), to_input(sel_def)
     rec = {}
     for variant, path in (('fp32', fp32), ('int8', int8)):
@@ -173,6 +179,7 @@ def finalize(run_dir: Path, log=print, out=None):
         cards[variant]['onnx_sha256'] = sha256(dst)
         (out / f'{name}-{variant}.card.json').write_text(json.dumps(cards[variant], indent=1) + '\n')
         (run_dir / f'{name}-{variant}.card.json').write_text(json.dumps(cards[variant], indent=1) + '\n')
+    results.update(results_extra)
     (run_dir / 'metrics.json').write_text(json.dumps(results, indent=1))
     log(f'wrote {out}/{name}-{{fp32,int8}}.onnx + cards; metrics in {run_dir / "metrics.json"}')
     return results

@@ -27,10 +27,10 @@ def _polygon(rng, cx, cy, r, n=None):
     return [(float(cx + a * np.cos(t)), float(cy + a * np.sin(t))) for a, t in zip(rad, ang)]
 
 
-def _shade(rng, img, a):
+def _shade(rng, img, a, shade=None):
     """Fill colour for a mark: darker or brighter than the surface, sometimes textured."""
     c = img.shape[2]
-    if rng.random() < 0.6:
+    if shade == 'dark' or (shade is None and rng.random() < 0.6):
         fill = img * rng.uniform(0.05, 0.5)  # darker (cracks, holes, pits)
     else:
         fill = np.clip(img + rng.uniform(0.25, 0.7), 0, 1)  # brighter (burrs, scratches in light)
@@ -41,7 +41,7 @@ def _shade(rng, img, a):
     return fill.astype(np.float32)
 
 
-def _mark(rng, img, kind):
+def _mark(rng, img, kind, shade=None):
     s = img.shape[0]
     k = s / 128.0
     if kind == 'scratch':
@@ -84,7 +84,7 @@ def _mark(rng, img, kind):
             cx, cy = [(t, 0), (t, s - 1), (0, t), (s - 1, t)][side]
         r = rng.uniform(4, 14) * k
         a = _mask(s, lambda d: d.polygon(_polygon(rng, cx, cy, r, int(rng.integers(8, 16))), fill=255), 0.3 * k)
-    return a, _shade(rng, img, a)
+    return a, _shade(rng, img, a, shade)
 
 
 def _texture(rng, size, c):
@@ -122,14 +122,15 @@ def _foreign(rng, img, pool):
     return a, fill
 
 
-def corrupt(img: np.ndarray, rng: np.random.Generator, pool=None, max_objects: int = 2, kinds=KINDS):
-    """img: (H,W,C) float32 in [0,1]. Returns (corrupted image, alpha mask (H,W))."""
+def corrupt(img: np.ndarray, rng: np.random.Generator, pool=None, max_objects: int = 2, kinds=KINDS, shade=None):
+    """img: (H,W,C) float32 in [0,1]. Returns (corrupted image, alpha mask (H,W)).
+    shade='dark' forces darker-than-surface marks (crack-like selection sets)."""
     out = img.copy()
     total = np.zeros(img.shape[:2], np.float32)
     n = int(rng.choice(max_objects + 1, p=[0.2, 0.5, 0.3][: max_objects + 1] if max_objects == 2 else None))
     for _ in range(n):
         kind = kinds[int(rng.integers(len(kinds)))]
-        a, fill = _foreign(rng, out, pool) if kind == 'foreign' else _mark(rng, out, kind)
+        a, fill = _foreign(rng, out, pool) if kind == 'foreign' else _mark(rng, out, kind, shade)
         a = a[..., None] * rng.uniform(0.6, 1.0)
         out = out * (1 - a) + fill * a
         total = np.maximum(total, a[..., 0])

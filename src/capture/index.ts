@@ -145,7 +145,14 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
     now: deps.now,
     wallNow: deps.wallNow,
   });
-  return { ...trig, kind: trig.kind, triggered: true, softwareTrigger: () => trig.softwareTrigger(), stop: () => trig.stop(), stats: () => trig.stats(), frames: (s) => trig.frames(s) };
+  return {
+    kind: trig.kind,
+    triggered: true,
+    frames: (signal) => trig.frames(signal),
+    softwareTrigger: () => trig.softwareTrigger(),
+    stop: () => trig.stop(),
+    stats: () => trig.stats(),
+  };
 }
 
 export type { Frame, FrameSource, SourceStats, CaptureFaultListener } from './types.js';

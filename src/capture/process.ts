@@ -99,6 +99,7 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
     const limit = gotFrame ? opts.stallMs : startTimeoutMs;
     if (now() - lastFrameAt < limit) return armStall(); // frames arrived since: re-check later
     const cur = child;
+    child = null; // its exit is ours, not another failure
     failed('CAMERA_STALLED', `${opts.kind} source ${opts.label}: no frame for ${Math.round(now() - lastFrameAt)} ms`);
     void kill(cur);
   }
@@ -109,6 +110,7 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
       gotFrame = true;
       if (st.failures > 0) log.info({ source: opts.label, after_failures: st.failures }, 'camera recovered');
       st.failures = 0;
+      armStall(); // from now on the (shorter) stall limit applies, not the start-up grace
     }
     st.captured++;
     queue?.push({ seq: ++seq, capturedAt: lastFrameAt, wallTs: wallNow(), data, source: opts.label });

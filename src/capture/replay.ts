@@ -34,7 +34,11 @@ export interface ReplayStats extends SourceStats {
  * drop-oldest queue a live camera does, so the daemon sees real back-pressure behaviour; fps 0
  * hands out frames only as they are pulled, so eval and benchmarks see every frame.
  */
-export function createReplaySource(opts: ReplayOptions): FrameSource & { stats(): ReplayStats } {
+export interface ReplayFrameSource extends FrameSource {
+  stats(): ReplayStats;
+}
+
+export function createReplaySource(opts: ReplayOptions): ReplayFrameSource {
   const now = opts.now ?? (() => performance.now());
   const wallNow = opts.wallNow ?? (() => Date.now());
   const st: ReplayStats = { captured: 0, dropped: 0, restarts: 0, missing: 0, passes: 0 };

@@ -148,10 +148,12 @@ export function createTriggeredSource(o: TriggeredSourceOptions): TriggeredFrame
       signal.addEventListener('abort', () => void stop(), { once: true });
       pump = (async () => {
         for await (const f of o.inner.frames(ctl.signal)) onCameraFrame(f);
-        flushPending(); // camera ended: outstanding triggers still get (empty) frames
+        // Camera ended by itself: outstanding triggers still get (empty) frames. Not on stop():
+        // the line is shutting down and the PLC side closes to its safe state anyway.
+        if (!ctl.signal.aborted) flushPending();
         q.close();
       })().catch((err) => {
-        flushPending();
+        if (!ctl.signal.aborted) flushPending();
         q.fail(err);
       });
       void Promise.resolve(

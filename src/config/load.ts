@@ -97,6 +97,8 @@ function looseConfig(raw: unknown): Config {
 
 function resolvePaths(cfg: Config, base: string): Config {
   const abs = (p: string | undefined) => (p === undefined || p === '' || isAbsolute(p) || /^[a-z]+:\/\//i.test(p) ? p : resolve(base, p));
+  // A bare name (no slash) is a systemd credential (LoadCredential=), read from $CREDENTIALS_DIRECTORY.
+  const secret = (p: string | undefined) => (p && !p.includes('/') ? p : abs(p));
   const cam = { ...cfg.camera };
   if (cam.source === 'replay' || cam.source === 'file') cam.path = abs(cam.path);
   return {
@@ -105,7 +107,9 @@ function resolvePaths(cfg: Config, base: string): Config {
     model: { ...cfg.model, path: abs(cfg.model.path)! },
     gpio: { ...cfg.gpio, sim_log: abs(cfg.gpio.sim_log) },
     storage: { ...cfg.storage, database: abs(cfg.storage.database)!, images: abs(cfg.storage.images)! },
-    mqtt: { ...cfg.mqtt, ca: abs(cfg.mqtt.ca), cert: abs(cfg.mqtt.cert), key: abs(cfg.mqtt.key), password_file: cfg.mqtt.password_file && !cfg.mqtt.password_file.includes('/') ? cfg.mqtt.password_file : abs(cfg.mqtt.password_file) },
+    mqtt: { ...cfg.mqtt, ca: abs(cfg.mqtt.ca), cert: abs(cfg.mqtt.cert), key: abs(cfg.mqtt.key), password_file: secret(cfg.mqtt.password_file) },
+    // http/modbus are absent from the loose shape checkFiles gets for an invalid config.
+    ...(cfg.http ? { http: { ...cfg.http, token_file: secret(cfg.http.token_file) } } : {}),
   };
 }
 

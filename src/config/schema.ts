@@ -113,6 +113,26 @@ export const MqttSchema = z.strictObject({
   stats_interval_s: z.number().positive().default(10),
 });
 
+export const HttpSchema = z.strictObject({
+  /** The supervisor's dashboard, /metrics and /healthz. */
+  enabled: z.boolean().default(true),
+  /** Loopback by default: exposing it to the plant network is a deliberate choice (set a token then). */
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** File holding a bearer token required for every request except /healthz (recommended off loopback). */
+  token_file: z.string().optional(),
+  /** /healthz fails when no frame was decided for this long. */
+  stall_s: z.number().positive().default(10),
+});
+
+export const ModbusSchema = z.strictObject({
+  /** Serve ready/heartbeat/reject/result-valid and counters to a polling PLC over Modbus TCP. */
+  enabled: z.boolean().default(false),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(5020),
+  unit_id: z.number().int().min(0).max(255).default(1),
+});
+
 export const ConfigSchema = z.strictObject({
   version: z.literal(1).default(1),
   station: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'station must be letters, digits, _ . - (it is part of MQTT topics)'),
@@ -121,6 +141,8 @@ export const ConfigSchema = z.strictObject({
   gpio: GpioSchema.default({ backend: 'sim', lines: {}, travel_ms: 0, pulse_ms: 50, strobe_ms: 10, decision_margin_ms: 5, on_error: 'reject', on_late: 'reject', stall_ms: 3000 }),
   storage: StorageSchema.default({ database: 'data/inspectd.db', images: 'data/images', save_images: 'rejects', retention_days: 30, images_quota_mb: 1024 }),
   mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10 }),
+  http: HttpSchema.default({ enabled: true, host: '127.0.0.1', port: 8080, stall_s: 10 }),
+  modbus: ModbusSchema.default({ enabled: false, host: '127.0.0.1', port: 5020, unit_id: 1 }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
 });
 

@@ -21,6 +21,8 @@ import { createSdNotify, type SdNotifier } from './sdNotify.js';
 import { RunningStats } from './stats.js';
 import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js';
 import { pausable } from './pausable.js';
+import type { OutputLine, GpioPort } from '../actuate/types.js';
+import type { LatestFrame } from '../web/types.js';
 
 export interface AppEnv {
   env: Readonly<Record<string, string | undefined>>;
@@ -66,6 +68,9 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   let stopping: Promise<void> | null = null;
   let pipelineSettled: Promise<void> = Promise.resolve();
 
+  const levels: Record<OutputLine, 0 | 1> = { reject: 0, ready: 0, heartbeat: 0, result_valid: 0 };
+  let latest: LatestFrame | null = null;
+  let lastDecisionAt: number | null = null;
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
 
   async function start(): Promise<void> {
@@ -101,6 +106,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     bus.on('inspected', 'store', () => {}); // rows go through record() below (with the image); kept for symmetry in metrics
     store.recordThresholdChange({ ts: Date.now(), station, old: null, new: controls.threshold, who: 'config', reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' });
 
+    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r) });
     if (config.mqtt.url) {
       const { openPublisher } = await import('../publish/mqtt.js');
       publisher = openPublisher({
@@ -108,12 +114,12 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
         username: config.mqtt.username, password: readSecret(config.mqtt.password_file, envs.env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
         store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
-        onCommand: createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r) }),
+        onCommand: commandHandler,
       });
       // Closed before the store: its last act is draining the outbox the store holds.
       steps.push({ name: 'mqtt', close: () => publisher!.close() });
       // Runs before the publisher closes (reverse order), so its drain sees every last row.
-      steps.push({ name: 'store flush', close: () => store!.flush() });
+      steps.push({ name: 'store drain', close: () => store!.drain() });
       publisher.publishState('threshold', { value: controls.threshold, source: config.model.threshold === 'auto' ? 'card' : 'config' });
       bus.on('stats', 'mqtt', (s) => publisher!.publishStats(s));
       bus.on('fault', 'mqtt', (f) => publisher!.publishFault(f));
@@ -122,13 +128,22 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const { createGpioPort, createPlcSignals } = await import('../actuate/index.js');
     const gpioLog = log.child({ stage: 'gpio' });
     const onFault = (f: { code: string; message: string; fatal: boolean }) => fault(f);
-    const gpio = createGpioPort({ backend: config.gpio.backend, sim_log: config.gpio.sim_log, chip: config.gpio.chip, lines: config.gpio.lines }, { log: gpioLog, onFault, env: envs.env });
+    const rawGpio = createGpioPort({ backend: config.gpio.backend, sim_log: config.gpio.sim_log, chip: config.gpio.chip, lines: config.gpio.lines }, { log: gpioLog, onFault, env: envs.env });
+    // A tap on the port keeps every line's level for Modbus and the dashboard, whatever the backend.
+    const gpio = tapLevels(rawGpio, levels);
     plc = createPlcSignals({
       gpio, travelMs: config.gpio.travel_ms, pulseMs: config.gpio.pulse_ms, strobeMs: config.gpio.strobe_ms, decisionMarginMs: config.gpio.decision_margin_ms,
       stallMs: config.gpio.stall_ms, policy: { onLate: config.gpio.on_late, onError: config.gpio.on_error }, log: gpioLog,
     });
     await plc.start();
     steps.push({ name: 'gpio', close: () => plc!.close() });
+
+    if (config.modbus.enabled) {
+      const { startModbus } = await import('../modbus/server.js');
+      const mb = await startModbus({ modbus: config.modbus, bus, lineLevel: (l) => levels[l], plcStats: () => plc!.stats(), log: log.child({ stage: 'modbus' }) });
+      log.info({ port: mb.port }, 'Modbus TCP server listening');
+      steps.push({ name: 'modbus', close: () => mb.close() });
+    }
 
     const wdInterval = watchdogIntervalMs(envs.env.WATCHDOG_USEC, envs.env.WATCHDOG_PID, envs.pid);
     if (wdInterval) {
@@ -144,6 +159,17 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       onDropped: (f) => plc!.failed({ seq: f.seq, capturedAt: f.capturedAt }, 'frame dropped by the full queue'),
     });
     steps.push({ name: 'camera', close: () => source!.stop() });
+
+    if (config.http.enabled) {
+      const { attachWeb } = await import('../web/attach.js');
+      const web = await attachWeb({
+        http: config.http, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
+        command: commandHandler, stats: () => appStats(), latest: () => latest, lastDecisionAt: () => lastDecisionAt,
+        token: config.http.token_file ? readSecret(config.http.token_file, envs.env) ?? null : null,
+      });
+      log.info({ url: web.url }, 'dashboard listening');
+      steps.push({ name: 'http', close: () => web.close() });
+    }
 
     statsTimer = setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000);
     statsTimer.unref();
@@ -165,6 +191,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
 
   function onInspected(x: Inspected): void {
     const r: InspectionResult = x.result;
+    lastDecisionAt = now();
+    if (x.pre) latest = { result: r, pixels: x.pre.pixels, width: x.pre.tensor.width, height: x.pre.tensor.height, channels: x.pre.tensor.channels, map: x.map ?? null };
     stats.add(r);
     watchdog?.progress();
     const save = controls.saveImages === 'all' || (controls.saveImages === 'rejects' && r.verdict !== 'pass');
@@ -221,9 +249,21 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     return stopping;
   }
 
+  const appStats = () => ({ ...stats.peek(source?.stats().dropped ?? 0), controls: { ...controls }, store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats(), camera: source?.stats() });
+
   return {
-    start, stop, done,
-    stats: () => ({ ...stats.snapshot(source?.stats().dropped ?? 0), store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats(), camera: source?.stats() }),
+    start, stop, done, stats: appStats,
+  };
+}
+
+function tapLevels(port: GpioPort, levels: Record<OutputLine, 0 | 1>): GpioPort {
+  return {
+    open: () => port.open(),
+    close: () => port.close(),
+    set(line, value) {
+      port.set(line, value);
+      levels[line] = value;
+    },
   };
 }
 

@@ -58,7 +58,7 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
     return {
       result: base(frame, d, threshold, out.score, verdict, { preprocess_ms: t1 - t0, infer_ms: out.inferMs, score_ms: out.scoreMs }),
       pre,
-      map: verdict === 'pass' ? undefined : out.map,
+      map: out.map,
     };
   } catch (err) {
     const stages = { preprocess_ms: (pre ? t1 : d.now()) - t0, infer_ms: 0, score_ms: 0 };

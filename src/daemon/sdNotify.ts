@@ -121,14 +121,16 @@ export function createSdNotify(o: SdNotifyOptions): SdNotifier {
 }
 
 async function openTransport(socket: string, o: SdNotifyOptions): Promise<NotifyTransport> {
-  if (!o.preferHelper) {
+  // unix-dgram passes the address as a C string, so an abstract '@' socket (leading NUL) cannot
+  // be reached through it; systemd's own /run/systemd/notify is a path and takes the fast route.
+  if (!o.preferHelper && !socket.startsWith('@')) {
     const t = await unixDgramTransport(socket).catch(() => null);
     if (t) return t;
   }
   return helperTransport(socket, o.python ?? '/usr/bin/python3', o.log);
 }
 
-/** In-process sender through the optional native module `unix-dgram` (not a dependency today). */
+/** In-process sender through the optional native module `unix-dgram` (an optionalDependency: it needs a compiler at install). */
 export async function unixDgramTransport(socket: string): Promise<NotifyTransport> {
   const moduleName = 'unix-dgram'; // a variable, so TypeScript does not need the module's types
   const mod = (await import(moduleName)) as { createSocket(type: 'unix_dgram'): UnixDgramSocket };

@@ -31,12 +31,19 @@ export class RunningStats {
     return this.ring.slice(0, Math.min(this.n, this.ring.length));
   }
 
+  /** The interval's snapshot: fps is measured since the previous snapshot(), which this resets. */
   snapshot(dropped: number): StatsSnapshot {
+    const s = this.peek(dropped);
+    this.lastTs = s.ts;
+    this.lastCount = this.inspected;
+    return s;
+  }
+
+  /** Same figures without starting a new fps interval (for dashboards and ad-hoc reads). */
+  peek(dropped: number): StatsSnapshot {
     const ts = this.now();
     const dt = (ts - this.lastTs) / 1000;
     const fps = dt > 0 ? (this.inspected - this.lastCount) / dt : 0;
-    this.lastTs = ts;
-    this.lastCount = this.inspected;
     const lat = Array.from(this.latencies()).sort((a, b) => a - b);
     return {
       station: this.station, ts, inspected: this.inspected, passed: this.passed, rejected: this.rejected, errors: this.errors, dropped,

@@ -25,6 +25,12 @@ export async function preprocessImage(data: Buffer, spec: PreprocessSpec): Promi
   try {
     meta = await img.metadata();
   } catch (err) {
+    // sharp's metadata() already enforces limitInputPixels (found by test/reliability/badFrames:
+    // a 10000×10000 PNG came out as FRAME_DECODE), so the size check below never saw it; keep
+    // the specific code operators filter on. Anything else here is an undecodable frame.
+    if (/exceeds pixel limit/i.test((err as Error).message)) {
+      throw new InspectdError('FRAME_TOO_LARGE', `image is above the ${MAX_INPUT_PIXELS} pixel limit (${(err as Error).message})`, {}, { cause: err });
+    }
     throw new InspectdError('FRAME_DECODE', `cannot read image: ${(err as Error).message}`, {}, { cause: err });
   }
   const oriented = (meta.orientation ?? 1) >= 5;

@@ -60,7 +60,7 @@ export interface PublisherOptions {
 
 export interface PublisherStats {
   connected: boolean;
-  /** Outbox messages handed to the client (incl. re-sends). */
+  /** Outbox messages handed to the client (re-reads after a publish error count again; mqtt.js re-sending its in-flight ones after a reconnect does not). */
   published: number;
   /** Outbox messages acknowledged (PUBACK) and marked delivered. */
   delivered: number;

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../events/bus.js';
+import type { PlcStats } from '../actuate/plc.js';
+import type { OutputLine } from '../actuate/types.js';
+
+/** What the Modbus TCP server mirrors, handed over by the composition root. */
+export interface ModbusContext {
+  modbus: Readonly<Config['modbus']>;
+  /** 'inspected' per part (seq, ssim, verdict) — drives the registers and counters. */
+  bus: EventBus;
+  /** Current logical level of each PLC output line (the same levels the GPIO lines carry). */
+  lineLevel: (line: OutputLine) => 0 | 1;
+  plcStats: () => PlcStats;
+  log: Logger;
+}
+
+export interface ModbusServer {
+  port: number;
+  close(): Promise<void>;
+}

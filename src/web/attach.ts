@@ -1,0 +1,113 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { InspectdError, errorMessage } from '../errors.js';
+import { ruleFromCard } from '../score/threshold.js';
+import { counters } from './api.js';
+import { isLoopbackHost } from './auth.js';
+import { Calibration } from './calibration.js';
+import { ClientAssets } from './files.js';
+import { FrameRenderer } from './frame.js';
+import { LiveState } from './live.js';
+import { createMetrics } from './metrics.js';
+import { createRouter } from './router.js';
+import { SSE_DEFAULTS, SseHub, type SseOptions } from './sse.js';
+import type { WebContext, WebServer } from './types.js';
+
+/**
+ * The supervisor's web surface: dashboard page, live events (SSE), JSON API, /metrics and
+ * /healthz on one node:http server. It is a sink like the store and MQTT: it listens on the
+ * bus and never sits on the decision path; everything it renders or counts is bounded.
+ */
+
+export interface WebOptions {
+  /** Folder of the compiled front-end modules. Default: ./client next to this module (dist/web/client). */
+  clientDir?: string;
+  /** Scores kept for the histogram and the threshold preview. Default 2000. */
+  scoreWindow?: number;
+  sse?: Partial<SseOptions>;
+  /** Minimum time between two renderings of the latest frame. Default 250 ms. */
+  frameIntervalMs?: number;
+  /** Node process metrics on /metrics. Default true. */
+  processMetrics?: boolean;
+}
+
+export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise<WebServer> {
+  const startedAt = performance.now();
+  const live = new LiveState(opts.scoreWindow ?? 2000);
+  const calibration = new Calibration(ruleFromCard(ctx.card.calibration));
+  let hub: SseHub | null = null;
+  const metrics = createMetrics({
+    station: ctx.station, card: ctx.card, stats: ctx.stats, sinkErrors: () => ctx.bus.sinkErrors, sseClients: () => hub?.size ?? 0, processMetrics: opts.processMetrics,
+  });
+
+  hub = new SseHub(
+    () => ({ ...live.takeBatch(), counters: counters(ctx), latest: live.latest, threshold: ctx.controls.threshold, paused: ctx.controls.paused, calibration: calibrationBrief() }),
+    () => ({ station: ctx.station, counters: counters(ctx), latest: live.latest, threshold: ctx.controls.threshold, paused: ctx.controls.paused, calibration: calibrationBrief() }),
+    { ...SSE_DEFAULTS, ...opts.sse },
+  );
+  const calibrationBrief = () => {
+    const v = calibration.view(1);
+    return { state: v.state, count: v.count, target: v.target };
+  };
+
+  const offs = [
+    ctx.bus.on('inspected', 'dashboard', (r) => {
+      live.add(r);
+      metrics.observe(r);
+      if (calibration.add(r.verdict === 'error' ? null : r.ssim)) ctx.log.info({ n: calibration.view(1).count }, 'calibration recording finished');
+      hub!.notify();
+    }),
+    ctx.bus.on('fault', 'dashboard', (f) => {
+      live.fault(f);
+      hub!.notify();
+    }),
+  ];
+
+  const clientDir = opts.clientDir ?? fileURLToPath(new URL('./client/', import.meta.url));
+  const renderer = new FrameRenderer(ctx.latest, opts.frameIntervalMs ?? 250);
+  const handler = createRouter({
+    ctx, live, calibration, startedAt, sseClients: () => hub!.size, hub, metrics, renderer, assets: new ClientAssets(clientDir),
+    boundToLoopback: isLoopbackHost(ctx.http.host), log: ctx.log,
+  });
+
+  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
+  // Slow-loris and idle keep-alive sockets must not pile up on a small device.
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 50;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(ctx.http.port, ctx.http.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    offs.forEach((off) => off());
+    hub.close();
+    throw new InspectdError('HTTP_LISTEN', `dashboard cannot listen on ${ctx.http.host}:${ctx.http.port}: ${errorMessage(err)}`, { host: ctx.http.host, port: ctx.http.port }, { cause: err });
+  }
+  server.on('error', (err) => ctx.log.error({ err }, 'dashboard server error'));
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  if (ctx.token === null && !isLoopbackHost(ctx.http.host)) {
+    ctx.log.warn({ host: ctx.http.host }, 'dashboard exposed beyond loopback without a token: anyone on the network can change the threshold (set http.token_file)');
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${addr.port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        offs.forEach((off) => off());
+        hub!.close();
+        server.close(() => resolve());
+        // Keep-alive browsers would hold close() open until their sockets time out.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

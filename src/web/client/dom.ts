@@ -1,0 +1,65 @@
+/// <reference lib="dom" />
+/**
+ * Tiny DOM and fetch helpers for the dashboard (no framework: the page is a handful of panels
+ * updated in place). Same-origin fetches carry the token cookie by themselves.
+ */
+
+export function $<T extends HTMLElement | SVGElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`dashboard: #${id} missing from the page`);
+  return el as unknown as T;
+}
+
+export function text(id: string, value: string): void {
+  const el = $(id);
+  if (el.textContent !== value) el.textContent = value;
+}
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record<string, string>> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) if (v !== undefined) e.setAttribute(k, v);
+  for (const c of children) e.append(c);
+  return e;
+}
+
+export function svgEl(tag: string, attrs: Record<string, string | number>, content?: string): SVGElement {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (content !== undefined) e.textContent = content;
+  return e;
+}
+
+export class ApiError extends Error {}
+
+export async function getJson<T>(path: string): Promise<T> {
+  const r = await fetch(path, { headers: { Accept: 'application/json' } });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new ApiError((body as { error?: string }).error ?? `${r.status} ${r.statusText}`);
+  return body as T;
+}
+
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const r = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
+  const out = await r.json().catch(() => ({}));
+  if (!r.ok) throw new ApiError((out as { error?: string }).error ?? `${r.status} ${r.statusText}`);
+  return out as T;
+}
+
+/** Calls fn at most once per `ms`, always running once more after the last request. */
+export function throttle(fn: () => void | Promise<void>, ms: number): () => void {
+  let last = 0;
+  let timer: number | null = null;
+  const run = () => {
+    timer = null;
+    last = performance.now();
+    void Promise.resolve(fn()).catch((err) => console.warn('dashboard update failed', err));
+  };
+  return () => {
+    if (timer !== null) return;
+    timer = window.setTimeout(run, Math.max(0, last + ms - performance.now()));
+  };
+}
+
+export const fmtScore = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
+export const fmtMs = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(1)} ms` : '—');
+export const fmtTime = (ts: number) => new Date(ts).toLocaleTimeString();

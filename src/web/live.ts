@@ -1,0 +1,101 @@
+import type { InspectionResult } from '../events/types.js';
+import type { InspectionRow, Store } from '../store/types.js';
+import { ScoreRing } from './scores.js';
+
+/**
+ * What the dashboard keeps in memory from the `inspected` events: a ring of recent scores (the
+ * histogram and threshold preview), the last rejects (the live strip, before their rows are
+ * committed) and what happened since the last SSE flush. All bounded.
+ */
+
+export interface RejectEntry {
+  seq: number;
+  ts: number;
+  ssim: number | null;
+  threshold: number;
+  verdict: 'reject' | 'error';
+  source: string;
+  /** Saved image relative to storage.images; null until its row is committed (or when not saved). */
+  image_path: string | null;
+  error?: { code: string; message: string };
+}
+
+export interface LatestSummary {
+  seq: number;
+  ts: number;
+  ssim: number | null;
+  threshold: number;
+  verdict: string;
+  source: string;
+  latency_ms: number;
+}
+
+export const MAX_LIVE_REJECTS = 50;
+/** Rejects carried by one SSE batch; more in one batch means the page refetches the list. */
+export const MAX_BATCH_REJECTS = 20;
+
+export class LiveState {
+  readonly scores: ScoreRing;
+  private rejects: RejectEntry[] = [];
+  private batchRejects: RejectEntry[] = [];
+  private batchOverflow = false;
+  private batchScores = 0;
+  private batchFaults: Array<{ code: string; message: string; fatal: boolean; ts: number }> = [];
+  latest: LatestSummary | null = null;
+
+  constructor(scoreWindow = 2000) {
+    this.scores = new ScoreRing(scoreWindow);
+  }
+
+  add(r: InspectionResult): void {
+    this.scores.push(r.verdict === 'error' ? null : r.ssim);
+    this.batchScores++;
+    this.latest = { seq: r.seq, ts: r.ts, ssim: r.ssim, threshold: r.threshold, verdict: r.verdict, source: r.source, latency_ms: r.latency_ms };
+    if (r.verdict === 'pass') return;
+    const e: RejectEntry = { seq: r.seq, ts: r.ts, ssim: r.ssim, threshold: r.threshold, verdict: r.verdict, source: r.source, image_path: r.image_path ?? null };
+    if (r.error) e.error = { code: r.error.code, message: r.error.message };
+    this.rejects.push(e);
+    if (this.rejects.length > MAX_LIVE_REJECTS) this.rejects.shift();
+    if (this.batchRejects.length < MAX_BATCH_REJECTS) this.batchRejects.push(e);
+    else this.batchOverflow = true;
+  }
+
+  fault(f: { code: string; message: string; fatal: boolean; ts: number }): void {
+    if (this.batchFaults.length < 10) this.batchFaults.push(f);
+  }
+
+  /** What happened since the last call (for one SSE batch), and reset. */
+  takeBatch(): { frames: number; rejects: RejectEntry[]; rejects_overflow: boolean; faults: LiveState['batchFaults'] } {
+    const b = { frames: this.batchScores, rejects: this.batchRejects, rejects_overflow: this.batchOverflow, faults: this.batchFaults };
+    this.batchScores = 0;
+    this.batchRejects = [];
+    this.batchOverflow = false;
+    this.batchFaults = [];
+    return b;
+  }
+
+  /**
+   * Newest rejects first: committed rows (which carry their image paths) merged with the live
+   * ones whose rows are not committed yet.
+   */
+  recentRejects(store: Pick<Store, 'recent'>, station: string, limit: number): RejectEntry[] {
+    const byKey = new Map<string, RejectEntry>();
+    // Rejects are a small share of rows; scanning a bounded window keeps this one indexed query.
+    for (const row of store.recent(Math.min(5000, limit * 50))) {
+      if (row.verdict === 'pass' || row.station !== station) continue;
+      byKey.set(key(row.seq, row.ts), fromRow(row));
+    }
+    for (const e of this.rejects) if (!byKey.has(key(e.seq, e.ts))) byKey.set(key(e.seq, e.ts), e);
+    return [...byKey.values()].sort((a, b) => b.ts - a.ts || b.seq - a.seq).slice(0, limit);
+  }
+}
+
+const key = (seq: number, ts: number) => `${seq}:${Math.round(ts)}`;
+
+function fromRow(row: InspectionRow): RejectEntry {
+  const e: RejectEntry = {
+    seq: row.seq, ts: row.ts, ssim: row.ssim, threshold: row.threshold, verdict: row.verdict as 'reject' | 'error', source: row.source, image_path: row.image_path,
+  };
+  if (row.error_code) e.error = { code: row.error_code, message: row.error_message ?? '' };
+  return e;
+}

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const UNIT = resolve(__dirname, '../../systemd/inspectd.service');
+const ANALYZE = '/usr/bin/systemd-analyze';
+
+/** `systemd-analyze verify` output lines for a unit; unknown keys etc. are warnings with rc 0, so the text is what counts. */
+function verify(file: string): Promise<{ rc: number; lines: string[] }> {
+  return new Promise((done) => {
+    execFile(ANALYZE, ['verify', file], { env: { ...process.env, SYSTEMD_LOG_COLOR: '0' } }, (err, stdout, stderr) => {
+      const rc = err ? ((err as { code?: number }).code ?? 1) : 0;
+      done({ rc, lines: `${stdout}${stderr}`.split('\n').map((l) => l.trim()).filter(Boolean) });
+    });
+  });
+}
+
+function keys(text: string): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith('[')) continue;
+    const i = line.indexOf('=');
+    const k = line.slice(0, i);
+    m.set(k, [...(m.get(k) ?? []), line.slice(i + 1)]);
+  }
+  return m;
+}
+
+describe.skipIf(!existsSync(ANALYZE))('systemd/inspectd.service', () => {
+  let dir: string;
+  let unit: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'inspectd-unit-'));
+    unit = await readFile(UNIT, 'utf8');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // verify checks that ExecStart's binary exists; the copy points at the node running this test.
+  async function copy(text: string): Promise<string> {
+    const p = join(dir, 'inspectd.service');
+    await writeFile(p, text.replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `));
+    return p;
+  }
+
+  it('passes systemd-analyze verify with no complaint at all', async () => {
+    const { rc, lines } = await verify(await copy(unit));
+    expect(lines).toEqual([]);
+    expect(rc).toBe(0);
+  });
+
+  it('the check above can fail: a misspelt key is reported', async () => {
+    const { lines } = await verify(await copy(unit.replace('WatchdogSec=10', 'WatchdogSecs=10')));
+    expect(lines.join('\n')).toMatch(/Unknown key 'WatchdogSecs'/);
+  });
+
+  it('declares supervision, identity, secrets and a sandbox that still reaches GPIO and cameras', () => {
+    const k = keys(unit);
+    const one = (name: string) => k.get(name)?.at(-1);
+    expect(one('Type')).toBe('notify');
+    expect(one('WatchdogSec')).toBe('10');
+    expect(one('Restart')).toBe('always');
+    expect(one('RestartSec')).toBe('2');
+    expect(one('TimeoutStopSec')).toBe('15');
+    expect(one('User')).toBe('inspectd');
+    expect(one('SupplementaryGroups')?.split(' ')).toEqual(['gpio', 'video']);
+    expect(one('StateDirectory')).toBe('inspectd');
+    expect(one('ExecStart')).toBe('/usr/bin/node /opt/inspectd/dist/daemon/main.js run --config /etc/inspectd/config.yaml');
+    expect(one('LoadCredential')).toBe('mqtt-password:/etc/inspectd/mqtt-password');
+    for (const [key, v] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes'], ['ProtectKernelTunables', 'yes'], ['DevicePolicy', 'closed']]) {
+      expect(one(key), key).toBe(v);
+    }
+    expect(k.get('DeviceAllow')).toEqual(expect.arrayContaining(['char-gpiochip rw', 'char-video4linux rw']));
+    expect(one('RestrictAddressFamilies')?.split(' ')).toEqual(expect.arrayContaining(['AF_UNIX', 'AF_INET', 'AF_INET6']));
+    expect(k.has('PrivateDevices')).toBe(false); // would hide /dev/gpiochip* and /dev/video*
+  });
+});
