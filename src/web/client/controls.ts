@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { $, fmtScore, fmtTime, getJson, postJson, text, throttle } from './dom.js';
-import { drawHistogram } from './histogram.js';
+import { drawHistogram, type Line } from './histogram.js';
 import type { CalibrationView, HistogramReply, ThresholdChange } from './types.js';
 
 /**
@@ -29,8 +29,8 @@ export async function refreshHistogram(): Promise<void> {
   const errs = p.errors ? ` (${p.errors} could not be inspected)` : '';
   text('thr-preview', `${h.proposed ? 'at' : 'now'} ${fmtScore(p.threshold)}: ${p.rejected} of the last ${p.n} parts rejected (${pct} %)${errs}`);
   text('hist-n', `last ${h.current.n} parts`);
-  const lines = [{ value: current, cls: 'thr' as const, label: 'current threshold' }];
-  if (h.proposed) lines.push({ value: h.proposed.threshold, cls: 'thr-prop' as const, label: 'proposed threshold' });
+  const lines: Line[] = [{ value: current, cls: 'thr', label: 'current threshold' }];
+  if (h.proposed) lines.push({ value: h.proposed.threshold, cls: 'thr-prop', label: 'proposed threshold' });
   drawHistogram($<SVGSVGElement>('hist'), h.histogram, lines, p.threshold);
   const s = slider();
   s.min = String(h.histogram.lo);

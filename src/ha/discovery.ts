@@ -1,0 +1,127 @@
+/**
+ * Home Assistant MQTT discovery, pure: the retained config messages that make a station appear
+ * in Home Assistant as one device with three entities, reading the topics the daemon already
+ * publishes (no extra traffic):
+ *
+ *   sensor        <discovery>/sensor/<node>/reject_count/config   ← <prefix>/<station>/stats  {{ value_json.rejected }}
+ *   sensor        <discovery>/sensor/<node>/last_score/config     ← <prefix>/<station>/result {{ value_json.ssim }}
+ *   binary_sensor <discovery>/binary_sensor/<node>/status/config  ← <prefix>/<station>/status 'online' / 'offline'
+ *
+ * The two sensors are available while the retained status is 'online' (the daemon's Last-Will
+ * sets 'offline'). The status binary sensor reads that same topic as its state instead: given
+ * the topic as its availability too, it could never be 'off', only 'unavailable'.
+ * Publish every message retained, QoS 1, after connecting (and again after Home Assistant
+ * restarts, when it announces `<discovery>/status` = 'online'); publish `removalMessages` to
+ * remove the device.
+ */
+
+export interface HaDiscoveryOptions {
+  /** MQTT topic prefix of the daemon (config mqtt.topic_prefix). */
+  topicPrefix: string;
+  station: string;
+  /** Home Assistant's discovery prefix. Default 'homeassistant'. */
+  discoveryPrefix?: string;
+  /** Shown on the device page. */
+  model?: string;
+  swVersion?: string;
+  /** Link from the device page to the dashboard, e.g. http://station-7.local:8080/ */
+  configurationUrl?: string;
+}
+
+export interface RetainedMessage {
+  topic: string;
+  /** JSON config, or '' to remove the entity. */
+  payload: string;
+  qos: 1;
+  retain: true;
+}
+
+/** Home Assistant allows only [a-zA-Z0-9_-] in node and object ids; other characters become '_'. */
+export function haNodeId(station: string): string {
+  return `inspectd_${station.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+}
+
+interface Entity {
+  component: 'sensor' | 'binary_sensor';
+  object: string;
+  config: Record<string, unknown>;
+  availability: boolean;
+}
+
+function entities(o: HaDiscoveryOptions): Entity[] {
+  const base = `${o.topicPrefix}/${o.station}`;
+  return [
+    {
+      component: 'sensor',
+      object: 'reject_count',
+      availability: true,
+      config: {
+        name: 'Rejected parts',
+        state_topic: `${base}/stats`,
+        value_template: '{{ value_json.rejected }}',
+        // The count restarts at 0 when the daemon restarts: total_increasing treats that as a reset.
+        state_class: 'total_increasing',
+        unit_of_measurement: 'parts',
+        icon: 'mdi:close-octagon',
+      },
+    },
+    {
+      component: 'sensor',
+      object: 'last_score',
+      availability: true,
+      config: {
+        name: 'Last score',
+        state_topic: `${base}/result`,
+        // ssim is null for a frame that could not be inspected: it renders 'None', which HA shows as unknown.
+        value_template: '{{ value_json.ssim }}',
+        state_class: 'measurement',
+        suggested_display_precision: 4,
+        icon: 'mdi:gauge',
+      },
+    },
+    {
+      component: 'binary_sensor',
+      object: 'status',
+      availability: false,
+      config: {
+        name: 'Status',
+        state_topic: `${base}/status`,
+        payload_on: 'online',
+        payload_off: 'offline',
+        device_class: 'connectivity',
+      },
+    },
+  ];
+}
+
+export function configTopic(discoveryPrefix: string, component: string, node: string, object: string): string {
+  return `${discoveryPrefix}/${component}/${node}/${object}/config`;
+}
+
+/** The retained discovery config messages for one station. */
+export function haDiscoveryMessages(o: HaDiscoveryOptions): RetainedMessage[] {
+  const node = haNodeId(o.station);
+  const disc = o.discoveryPrefix ?? 'homeassistant';
+  const device: Record<string, unknown> = {
+    identifiers: [node],
+    name: `inspectd ${o.station}`,
+    manufacturer: 'inspectd',
+    model: o.model ?? 'inspection station',
+  };
+  if (o.swVersion) device.sw_version = o.swVersion;
+  if (o.configurationUrl) device.configuration_url = o.configurationUrl;
+  return entities(o).map((e) => {
+    const cfg: Record<string, unknown> = { ...e.config, unique_id: `${node}_${e.object}`, device, origin: { name: 'inspectd' } };
+    if (e.availability) {
+      cfg.availability_topic = `${o.topicPrefix}/${o.station}/status`;
+      cfg.payload_available = 'online';
+      cfg.payload_not_available = 'offline';
+    }
+    return { topic: configTopic(disc, e.component, node, e.object), payload: JSON.stringify(cfg), qos: 1, retain: true };
+  });
+}
+
+/** Empty retained payloads on the same topics: Home Assistant removes the entities. */
+export function haRemovalMessages(o: HaDiscoveryOptions): RetainedMessage[] {
+  return haDiscoveryMessages(o).map((m) => ({ ...m, payload: '' }));
+}

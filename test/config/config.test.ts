@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+
+function fixture(): { dir: string; write: (name: string, text: string) => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'inspectd-cfg-'));
+  mkdirSync(join(dir, 'frames'));
+  mkdirSync(join(dir, 'models'));
+  writeFileSync(join(dir, 'models', 'm.onnx'), 'x');
+  return { dir, write: (name, text) => (writeFileSync(join(dir, name), text), join(dir, name)) };
+}
+
+const minimal = ['station: s1', 'camera: { source: replay, path: frames }', 'model: { path: models/m.onnx }'].join('\n');
+
+function problems(text: string, file?: string) {
+  try {
+    file ? loadConfig(file) : parseConfig(text, join(tmpdir(), 'x.yaml'));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('fills defaults, resolves paths against the file, and freezes the result', () => {
+    const f = fixture();
+    const cfg = loadConfig(f.write('c.yaml', minimal));
+    expect(cfg.camera.path).toBe(join(f.dir, 'frames'));
+    expect(cfg.model.path).toBe(join(f.dir, 'models', 'm.onnx'));
+    expect(cfg.model.threshold).toBe('auto');
+    expect(cfg.gpio.backend).toBe('sim');
+    expect(cfg.gpio.on_error).toBe('reject');
+    expect(cfg.http.host).toBe('127.0.0.1');
+    expect(cfg.modbus.host).toBe('127.0.0.1');
+    expect(cfg.storage.database).toBe(join(f.dir, 'data', 'inspectd.db'));
+    expect(Object.isFrozen(cfg.camera)).toBe(true);
+    expect(() => ((cfg as any).station = 'x')).toThrow();
+  });
+
+  it('lists every problem at once, with key paths and YAML lines', () => {
+    const f = fixture();
+    const file = f.write('bad.yaml', [
+      'station: "has space"',        // 1
+      'camera:',                     // 2
+      '  source: webcam',            // 3
+      '  fps: fast',                 // 4
+      'model:',                      // 5
+      '  path: models/missing.onnx', // 6
+      '  threshold: 2',              // 7
+      'gpio: { backend: gpiod }',    // 8
+      'mqtt: { url: "nope", qos: 2 }', // 9
+    ].join('\n'));
+    const ps = problems('', file);
+    const by = (p: string) => ps.find((x) => x.path === p);
+    expect(by('station')?.line).toBe(1);
+    expect(by('camera.source')?.line).toBe(3);
+    expect(by('camera.fps')?.line).toBe(4);
+    expect(by('model.threshold')?.line).toBe(7);
+    expect(by('gpio.chip')?.message).toMatch(/chip label/);
+    expect(by('gpio.lines.reject')).toBeDefined();
+    expect(by('mqtt.qos')?.message).toBe("unknown key 'qos'");
+    expect(by('model.path')?.message).toMatch(/file not found/);
+    expect(ps.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each([
+    ['YAML syntax', 'station: [unclosed', /YAML/],
+    ['duplicate key', 'station: a\nstation: b', /YAML/],
+    ['missing sections', 'station: a', /Invalid input|expected object|required/i],
+    ['replay needs a path', 'station: a\ncamera: { source: replay }\nmodel: { path: x.onnx }', /camera.path is required/],
+    ['gpio trigger needs a line', 'station: a\ncamera: { source: libcamera, trigger: { mode: gpio } }\nmodel: { path: x.onnx }', /trigger.line/],
+    ['wildcard in prefix', 'station: a\ncamera: { source: libcamera }\nmodel: { path: x.onnx }\nmqtt: { topic_prefix: "a/#" }', /wildcards/],
+    ['mqtts embedded broker', 'station: a\ncamera: { source: libcamera }\nmodel: { path: x.onnx }\nmqtt: { url: "mqtts://h:8883", embedded_broker: true }', /embedded broker/],
+  ])('refuses %s', (_name, text, re) => {
+    const ps = problems(text);
+    expect(ps.map((p) => `${p.path}: ${p.message}`).join('\n')).toMatch(re);
+  });
+
+  it('treats a bare password_file name as a systemd credential, a path as a file', () => {
+    const f = fixture();
+    const a = loadConfig(f.write('a.yaml', minimal + '\nmqtt: { password_file: mqtt-password }'));
+    expect(a.mqtt.password_file).toBe('mqtt-password');
+    const b = loadConfig(f.write('b.yaml', minimal + '\nmqtt: { password_file: ./secret }'));
+    expect(b.mqtt.password_file).toBe(join(f.dir, 'secret'));
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { createCommandHandler, type Controls } from '../../src/daemon/commands.js';
+
+function setup() {
+  const controls: Controls = { threshold: 0.5, saveImages: 'rejects', paused: false };
+  const changes: unknown[] = [];
+  const states: Array<[string, unknown]> = [];
+  const ready: boolean[] = [];
+  const h = createCommandHandler({
+    controls, station: 's', log: { info() {}, warn() {} } as never,
+    store: { recordThresholdChange: (c) => changes.push(c) },
+    publishState: (n, p) => states.push([n, p]),
+    trigger: () => 42,
+    setReady: (r) => ready.push(r),
+  });
+  return { h, controls, changes, states, ready };
+}
+
+describe('operator commands', () => {
+  it('changes the threshold, records who and when first, publishes the state', async () => {
+    const { h, controls, changes, states } = setup();
+    expect(await h('threshold', { value: 0.42, who: 'anna', reason: 'new batch' })).toEqual({ ok: true, old: 0.5, value: 0.42 });
+    expect(controls.threshold).toBe(0.42);
+    expect(changes).toMatchObject([{ station: 's', old: 0.5, new: 0.42, who: 'anna', reason: 'new batch' }]);
+    expect(states).toEqual([['threshold', { value: 0.42, source: 'anna' }]]);
+  });
+
+  it.each([[{ value: 'x' }], [{ value: 5 }], [{}], [{ value: Number.NaN }]])('refuses threshold %j and changes nothing', async (p) => {
+    const { h, controls, changes } = setup();
+    const r = await h('threshold', p as Record<string, unknown>);
+    expect(r.ok).toBe(false);
+    expect((r as { error: string }).error).toMatch(/threshold: value must be a number/);
+    expect(controls.threshold).toBe(0.5);
+    expect(changes).toEqual([]);
+  });
+
+  it('pause drops ready, resume restores it', async () => {
+    const { h, controls, ready } = setup();
+    await h('pause', {});
+    expect(controls.paused).toBe(true);
+    await h('resume', {});
+    expect(controls.paused).toBe(false);
+    expect(ready).toEqual([false, true]);
+  });
+
+  it('validates save_images and answers unknown commands with the known list', async () => {
+    const { h, controls } = setup();
+    expect((await h('save_images', { value: 'all' })).ok).toBe(true);
+    expect(controls.saveImages).toBe('all');
+    expect((await h('save_images', { value: 'some' })).ok).toBe(false);
+    const r = await h('reboot', {});
+    expect(r).toMatchObject({ ok: false });
+    expect((r as { error: string }).error).toMatch(/unknown command 'reboot'.*threshold/);
+    expect(await h('trigger', {})).toEqual({ ok: true, seq: 42 });
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/capture/types.js';
+import { InspectdError } from '../../src/errors.js';
+import type { Inspected, PipelineDeps } from '../../src/daemon/pipeline.js';
+import { runPipeline } from '../../src/daemon/pipeline.js';
+import type { Preprocessed, PreprocessSpec } from '../../src/preprocess/types.js';
+
+const spec: PreprocessSpec = { width: 2, height: 2, channels: 1, kernel: 'linear', mean: [0], std: [1] };
+
+function frame(seq: number, data = 'ok', capturedAt = 0): Frame {
+  return { seq, capturedAt, wallTs: 1_000_000 + seq, data: Buffer.from(data), source: `f${seq}.jpg` };
+}
+
+async function* from(frames: Frame[]) {
+  for (const f of frames) yield f;
+}
+
+/** Strict recording PLC fake: every expect() must be decided exactly once, in order. */
+function plcFake() {
+  const log: string[] = [];
+  const open = new Set<number>();
+  return {
+    log,
+    open,
+    expect(p: { seq: number }) {
+      if (open.has(p.seq)) throw new Error(`part ${p.seq} expected twice`);
+      open.add(p.seq);
+      log.push(`expect ${p.seq}`);
+    },
+    decided(p: { seq: number }, reject: boolean) {
+      if (!open.delete(p.seq)) throw new Error(`part ${p.seq} decided without expect or twice`);
+      log.push(`${reject ? 'reject' : 'pass'} ${p.seq}`);
+    },
+  };
+}
+
+function deps(over: Partial<PipelineDeps> & { scores: Record<number, number | Error>; delays?: Record<number, number> }): { d: PipelineDeps; out: Inspected[]; plc: ReturnType<typeof plcFake> } {
+  const out: Inspected[] = [];
+  const plc = plcFake();
+  let clock = 0;
+  const d: PipelineDeps = {
+    station: 's', spec, inflight: 3, wantMaps: false, onError: 'reject', getThreshold: () => 0.5,
+    now: () => (clock += 1),
+    plc,
+    preprocess: async (buf) => {
+      if (buf.toString() === 'corrupt') throw new InspectdError('FRAME_DECODE', 'bad jpeg');
+      return { tensor: { data: new Float32Array(4), width: 2, height: 2, channels: 1 }, pixels: new Uint8Array(4), sourceWidth: 2, sourceHeight: 2 } as Preprocessed;
+    },
+    inspector: {
+      inspect: async (t) => {
+        // Identify the frame by a marker the test put in the tensor.
+        const seq = t.data[0];
+        await new Promise((r) => setTimeout(r, over.delays?.[seq] ?? 0));
+        const s = over.scores[seq];
+        if (s instanceof Error) throw s;
+        return { score: s, inferMs: 1, scoreMs: 0.1 };
+      },
+    },
+    onInspected: (x) => out.push(x),
+    ...over,
+  };
+  // Put the seq into the tensor so the fake inspector knows which frame it sees.
+  const pre = d.preprocess;
+  let n = 0;
+  d.preprocess = async (buf, sp) => {
+    const p = await pre(buf, sp);
+    p.tensor.data[0] = ++n;
+    return p;
+  };
+  return { d, out, plc };
+}
+
+describe('pipeline', () => {
+  it('decides in sequence order even when later frames finish first', async () => {
+    const { d, out, plc } = deps({ scores: { 1: 0.9, 2: 0.1, 3: 0.7, 4: 0.2 }, delays: { 1: 30, 2: 0, 3: 15, 4: 0 } });
+    await runPipeline(from([frame(1), frame(2), frame(3), frame(4)]), d);
+    expect(out.map((x) => [x.result.seq, x.result.verdict])).toEqual([[1, 'pass'], [2, 'reject'], [3, 'pass'], [4, 'reject']]);
+    expect(plc.log.filter((l) => !l.startsWith('expect'))).toEqual(['pass 1', 'reject 2', 'pass 3', 'reject 4']);
+    expect(plc.open.size).toBe(0);
+    for (const x of out) expect(x.result.latency_ms).toBeGreaterThan(0);
+  });
+
+  it('turns a corrupt frame or a model failure into an error verdict that rejects, and goes on', async () => {
+    const { d, out, plc } = deps({ scores: { 1: 0.9, 2: new InspectdError('MODEL_TIMEOUT', 'stuck'), 3: 0.9 } });
+    await runPipeline(from([frame(1), frame(2, 'corrupt'), frame(3), frame(4)]), { ...d });
+    const v = out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code ?? null]);
+    expect(v).toEqual([[1, 'pass', null], [2, 'error', 'FRAME_DECODE'], [3, 'error', 'MODEL_TIMEOUT'], [4, 'pass', null]]);
+    expect(plc.log).toContain('reject 2');
+    expect(plc.log).toContain('reject 3');
+    expect(out[1].result.ssim).toBeNull();
+  });
+
+  it('with on_error: pass the PLC is told pass for an error, but the record still says error', async () => {
+    const { d, out, plc } = deps({ scores: { 1: 0.9 }, onError: 'pass' });
+    await runPipeline(from([frame(1, 'corrupt')]), d);
+    expect(out[0].result.verdict).toBe('error');
+    expect(plc.log).toContain('pass 1');
+  });
+
+  it('reads the threshold per frame, so a change applies to the next part', async () => {
+    let t = 0.5;
+    const { d, out } = deps({ scores: { 1: 0.6, 2: 0.6 }, getThreshold: () => t, inflight: 1 });
+    const frames = (async function* () {
+      yield frame(1);
+      t = 0.7;
+      yield frame(2);
+    })();
+    await runPipeline(frames, d);
+    expect(out.map((x) => [x.result.verdict, x.result.threshold])).toEqual([['pass', 0.5], ['reject', 0.7]]);
+  });
+
+  it('propagates a PLC failure (actuation errors are fatal)', async () => {
+    const { d } = deps({ scores: { 1: 0.1 } });
+    d.plc = { expect() {}, decided() { throw new Error('GPIO gone'); } };
+    await expect(runPipeline(from([frame(1), frame(2)]), d)).rejects.toThrow('GPIO gone');
+  });
+});
