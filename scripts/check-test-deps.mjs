@@ -9,6 +9,7 @@ const need = [
   ['/usr/bin/ffmpeg', 'ffmpeg'],
   ['/usr/bin/openssl', 'openssl'],
   ['/usr/bin/gpioset', 'gpiod'],
+  ['/usr/bin/chromium', 'chromium'],
 ];
 const missing = new Set(need.filter(([p]) => !existsSync(p)).map(([, pkg]) => pkg));
 const py = (mod) => {

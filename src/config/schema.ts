@@ -111,6 +111,9 @@ export const MqttSchema = z.strictObject({
   /** Accept `<prefix>/<station>/set/...` commands (threshold, pause, resume, save_images). */
   commands: z.boolean().default(true),
   stats_interval_s: z.number().positive().default(10),
+  /** Publish Home Assistant MQTT discovery configs (retained) for a reject counter, last score and status. */
+  ha_discovery: z.boolean().default(false),
+  ha_discovery_prefix: z.string().min(1).default('homeassistant'),
 });
 
 export const HttpSchema = z.strictObject({
@@ -140,7 +143,7 @@ export const ConfigSchema = z.strictObject({
   model: ModelSchema,
   gpio: GpioSchema.default({ backend: 'sim', lines: {}, travel_ms: 0, pulse_ms: 50, strobe_ms: 10, decision_margin_ms: 5, on_error: 'reject', on_late: 'reject', stall_ms: 3000 }),
   storage: StorageSchema.default({ database: 'data/inspectd.db', images: 'data/images', save_images: 'rejects', retention_days: 30, images_quota_mb: 1024 }),
-  mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10 }),
+  mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10, ha_discovery: false, ha_discovery_prefix: 'homeassistant' }),
   http: HttpSchema.default({ enabled: true, host: '127.0.0.1', port: 8080, stall_s: 10 }),
   modbus: ModbusSchema.default({ enabled: false, host: '127.0.0.1', port: 5020, unit_id: 1 }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),

@@ -120,6 +120,11 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       steps.push({ name: 'mqtt', close: () => publisher!.close() });
       // Runs before the publisher closes (reverse order), so its drain sees every last row.
       steps.push({ name: 'store drain', close: () => store!.drain() });
+      if (config.mqtt.ha_discovery) {
+        const { haDiscoveryMessages } = await import('../ha/discovery.js');
+        const msgs = haDiscoveryMessages({ topicPrefix: config.mqtt.topic_prefix, station, discoveryPrefix: config.mqtt.ha_discovery_prefix, model: card.name });
+        for (const m of msgs) publisher.publishRetained(m.topic, m.payload);
+      }
       publisher.publishState('threshold', { value: controls.threshold, source: config.model.threshold === 'auto' ? 'card' : 'config' });
       bus.on('stats', 'mqtt', (s) => publisher!.publishStats(s));
       bus.on('fault', 'mqtt', (f) => publisher!.publishFault(f));

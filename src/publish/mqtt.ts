@@ -194,6 +194,14 @@ export function openPublisher(opts: PublisherOptions): Publisher {
       retained.set(topic, text);
       if (client.connected && !closing) send(topic, text, 1, true);
     },
+    publishRetained(topic: string, payload: string) {
+      if (!topic || /[#+]/.test(topic)) {
+        noteError('MQTT_TOPIC', new Error(`invalid topic ${JSON.stringify(topic)}`));
+        return;
+      }
+      retained.set(topic, payload);
+      if (client.connected && !closing) send(topic, payload, 1, true);
+    },
     kick: () => pump?.kick(),
     stats(): PublisherStats {
       return {

@@ -94,6 +94,8 @@ export interface Publisher {
   publishFault(fault: FaultEvent): void;
   /** Retained QoS 1 state on `<prefix>/<station>/<name>`, re-published after every reconnect. Never throws. */
   publishState(name: string, payload: unknown): void;
+  /** Retained QoS 1 on an absolute topic (e.g. Home Assistant discovery), re-published after every reconnect. Never throws. */
+  publishRetained(topic: string, payload: string): void;
   /** Wake the delivery pump now (the store also does this after each commit). */
   kick(): void;
   stats(): PublisherStats;

@@ -52,16 +52,18 @@ export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise
     return { state: v.state, count: v.count, target: v.target };
   };
 
+  // With nobody watching, a batch would only go stale: drop it (a new client starts from the snapshot).
+  const pushed = () => (hub!.size === 0 ? void live.takeBatch() : hub!.notify());
   const offs = [
     ctx.bus.on('inspected', 'dashboard', (r) => {
       live.add(r);
       metrics.observe(r);
       if (calibration.add(r.verdict === 'error' ? null : r.ssim)) ctx.log.info({ n: calibration.view(1).count }, 'calibration recording finished');
-      hub!.notify();
+      pushed();
     }),
     ctx.bus.on('fault', 'dashboard', (f) => {
       live.fault(f);
-      hub!.notify();
+      pushed();
     }),
   ];
 

@@ -61,9 +61,8 @@ export function createMetrics(d: MetricsDeps): Metrics {
     new Gauge({
       name, help, registers: [registry],
       collect() {
-        const v = value();
-        if (v === undefined) this.reset();
-        else this.set(v);
+        // NaN is Prometheus' "no value" (e.g. no scored frame yet); 0 would read as a real reading.
+        this.set(value() ?? NaN);
       },
     });
 
@@ -73,7 +72,7 @@ export function createMetrics(d: MetricsDeps): Metrics {
   total('inspectd_dropped_frames_total', 'Frames dropped by the full capture queue', 'dropped');
   gauge('inspectd_fps', 'Frames decided per second over the current stats interval', () => read('fps'));
   gauge('inspectd_threshold', 'Current reject threshold (score below it = reject)', () => read('controls.threshold'));
-  gauge('inspectd_last_score', 'Score of the last inspected frame', () => lastScore ?? undefined);
+  gauge('inspectd_last_score', 'Score of the last frame that could be scored', () => lastScore ?? undefined);
   gauge('inspectd_paused', '1 while an operator has paused inspection', () => read('controls.paused'));
   gauge('inspectd_ready', '1 while the station is inspecting and the PLC ready line is up', () => {
     const ready = read('plc.ready');
@@ -109,7 +108,7 @@ export function createMetrics(d: MetricsDeps): Metrics {
     registry,
     contentType: registry.contentType,
     observe(r) {
-      lastScore = r.ssim;
+      if (r.ssim !== null) lastScore = r.ssim;
       if (Number.isFinite(r.latency_ms)) decision.observe(r.latency_ms / 1000);
       // An error frame's stage times stop where it failed; they would skew the stage histograms.
       if (r.verdict === 'error') return;

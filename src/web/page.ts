@@ -128,7 +128,8 @@ svg { width:100%; display:block; background:#151a20; border-radius:6px; }
 #hist { height:200px; } #calib-hist { height:160px; margin:8px 0; }
 svg .bar { fill:#5a7ca3; } svg .bar.below { fill:var(--bad); } svg .axis { fill:var(--muted); font-size:11px; }
 svg .thr { stroke:#ffffff; stroke-width:2; } svg .thr-prop { stroke:var(--warn); stroke-width:2; stroke-dasharray:6 4; }
-svg .base { stroke:var(--line); }
+svg .base { stroke:var(--line); } svg .halo { stroke:#000; stroke-opacity:.6; stroke-width:6; }
+svg text.lbl { font-size:11px; font-weight:600; fill:#fff; paint-order:stroke; stroke:#000; stroke-width:3px; } svg text.lbl.thr-prop { fill:var(--warn); stroke-dasharray:none; }
 .legend .key { display:inline-block; width:14px; height:3px; margin:0 4px 3px 12px; vertical-align:middle; background:#fff; }
 .legend .key.prop { background:var(--warn); } .legend .key.bad { background:var(--bad); height:10px; }
 form { display:flex; gap:10px; align-items:center; flex-wrap:wrap; margin-top:8px; }

@@ -65,6 +65,7 @@ export class SseHub {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
+    if (req.method === 'HEAD') return void res.end();
     const client: Client = { res };
     this.clients.add(client);
     const drop = () => this.clients.delete(client);

@@ -43,7 +43,7 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
     sub = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'proc-test-sub', reconnectPeriod: 200 });
     sub.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
     await new Promise<void>((r) => sub.once('connect', () => r()));
-    await new Promise<void>((r, j) => sub.subscribe('plant/#', { qos: 1 }, (e) => (e ? j(e) : r())));
+    await new Promise<void>((r, j) => sub.subscribe(['plant/#', 'homeassistant/#'], { qos: 1 }, (e) => (e ? j(e) : r())));
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, [
       'station: cell-7',
@@ -51,7 +51,8 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
       `model: { path: "${MODEL}", threshold: auto }`,
       `gpio: { backend: sim, sim_log: gpio.jsonl, travel_ms: 30, pulse_ms: 5, strobe_ms: 2 }`,
       'storage: { database: inspectd.db, images: images }',
-      `mqtt: { url: "mqtt://127.0.0.1:${broker.port}", topic_prefix: plant, stats_interval_s: 1 }`,
+      `mqtt: { url: "mqtt://127.0.0.1:${broker.port}", topic_prefix: plant, stats_interval_s: 1, ha_discovery: true }`,
+      'http: { enabled: false }',
     ].join('\n'));
     run = await runCli(['run', '--config', cfg]);
     await waitFor(() => messages.some((m) => m.topic === 'plant/cell-7/status' && m.payload === 'offline'), 'status offline', 10_000);
@@ -103,6 +104,16 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
     const status = messages.filter((m) => m.topic === 'plant/cell-7/status').map((m) => m.payload);
     expect(status[0]).toBe('online');
     expect(status.at(-1)).toBe('offline');
+  });
+
+  it('announces itself to Home Assistant with retained discovery configs tied to the status topic', () => {
+    const configs = messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
+    expect(configs.map((m) => m.topic.split('/')[1]).sort()).toEqual(['binary_sensor', 'sensor', 'sensor']);
+    for (const m of configs) {
+      const c = JSON.parse(m.payload);
+      expect(JSON.stringify(c)).toContain('plant/cell-7/');
+      expect(c.unique_id).toBeTruthy();
+    }
   });
 
   it('pulses the simulated reject line once per reject, never before capture + travel', () => {

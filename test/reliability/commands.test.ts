@@ -57,7 +57,7 @@ describe('set/threshold and bad command payloads (commands: true)', () => {
   beforeAll(async () => {
     sub = await subscriber(broker.url, [`${P}/response`, `${P}/result`, `${P}/status`]);
     d = startDaemon(['run', '--config', config('on', 'st-cmd', true)], { limitMs: 55_000 });
-    await waitFor(() => sub.on(`${P}/status`).some((m) => m.payload === 'online') && results() >= 3, 'daemon online and inspecting', 20_000);
+    await d.until(() => sub.on(`${P}/status`).some((m) => m.payload === 'online') && results() >= 3, 'daemon online and inspecting');
   }, 30_000);
 
   afterAll(async () => {
@@ -105,7 +105,7 @@ describe('set/threshold and bad command payloads (commands: true)', () => {
 
   it('keeps inspecting after the bad commands, stops cleanly, and recorded exactly one threshold change by mqtt', async () => {
     const n = results();
-    await waitFor(() => results() >= n + 5, 'results after the bad commands', 10_000);
+    await d.until(() => results() >= n + 5, 'results after the bad commands');
     exit = await stop(d);
     expect(d.stderr()).toBe('');
     expect(exit.code).toBe(0);
@@ -125,12 +125,12 @@ describe('mqtt.commands: false', () => {
     const d = startDaemon(['run', '--config', config('off', 'st-nocmd', false)], { limitMs: 40_000 });
     try {
       const results = () => sub.on(`${P}/result`).length;
-      await waitFor(() => results() >= 3, 'inspecting', 20_000);
+      await d.until(() => results() >= 3, 'inspecting');
       await sub.client.publishAsync(`${P}/set/threshold`, JSON.stringify({ id: 1, value: 0.1 }), { qos: 1 });
       await sub.client.publishAsync(`${P}/set/threshold`, 'not json', { qos: 1 });
       // A command-enabled daemon answers within a few frames (see above); wait for 20 more results.
       const n = results();
-      await waitFor(() => results() >= n + 20, 'more results', 20_000);
+      await d.until(() => results() >= n + 20, 'more results');
       expect(sub.on(`${P}/response`)).toEqual([]);
       for (const m of sub.on(`${P}/result`)) expect(JSON.parse(m.payload).threshold).toBe(0.5);
     } finally {

@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMosquitto, waitFor, type Broker } from '../helpers/mosquitto.js';
+import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { subscriber } from '../publish/clients.js';
 import { FIXTURE_MODEL, readSimLog, replayFolder, startDaemon, tempDir, writeConfig, sleep, type LineChange } from './daemon.js';
 
@@ -66,7 +66,7 @@ describe('SIGKILL at full write rate, then restart on the same database', () => 
         return 0; // not created / schema not there yet
       }
     };
-    await waitFor(() => count() >= KILL_AFTER_ROWS, `${KILL_AFTER_ROWS} committed rows`, 30_000);
+    await d1.until(() => count() >= KILL_AFTER_ROWS, `${KILL_AFTER_ROWS} committed rows`, 30_000);
     d1.child.kill('SIGKILL');
     killed = await d1.exited;
     decidedSeqs = d1.logs().filter((l) => l.msg === 'inspected').map((l) => l.seq as number);

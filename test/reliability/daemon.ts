@@ -45,6 +45,13 @@ export function copyModel(dir: string, model = FIXTURE_MODEL): string {
 
 export interface DaemonRun {
   readonly child: ChildProcess;
+  /** Exit code/signal once exited, else null. */
+  status(): { code: number | null; signal: NodeJS.Signals | null } | null;
+  /**
+   * Poll `cond` while the daemon runs; fails at once (with its output) if it exits first, and
+   * after `timeoutMs` (a liveness bound, not a timing assertion) with its output too.
+   */
+  until(cond: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** stdout so far (pino JSON lines). */
   stdout(): string;
   stderr(): string;
@@ -77,10 +84,24 @@ export function startDaemon(args: string[], opts: { cwd?: string; limitMs?: numb
     }),
   );
   live.add(child);
-  void exited.then(() => live.delete(child));
+  let status: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  void exited.then((s) => {
+    status = s;
+    live.delete(child);
+  });
+  const tail = () => `\n--- daemon stdout (tail) ---\n${out.slice(-3000)}\n--- daemon stderr ---\n${err.slice(-3000)}`;
   return {
     child,
     exited,
+    status: () => status,
+    async until(cond, what, timeoutMs = 20_000) {
+      const end = Date.now() + timeoutMs;
+      while (!cond()) {
+        if (status) throw new Error(`daemon exited (${JSON.stringify(status)}) before: ${what}${tail()}`);
+        if (Date.now() > end) throw new Error(`timed out waiting for: ${what}${tail()}`);
+        await sleep(20);
+      }
+    },
     stdout: () => out,
     stderr: () => err,
     logs: () =>

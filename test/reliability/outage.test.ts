@@ -46,7 +46,7 @@ describe('no lost event across a broker outage (built daemon, real mosquitto, SQ
     const d = startDaemon(['run', '--config', cfg], { limitMs: 50_000 });
     const results = () => sub.on('rel/st-out/result').length;
     // Outage starts once results flow, well before the end of the 5 s replay.
-    await waitFor(() => results() >= 15, 'first results before the outage', 20_000);
+    await d.until(() => results() >= 15, 'first results before the outage');
     receivedBeforeStop = results();
     await broker.stop();
     outageSeen = true;
@@ -132,7 +132,7 @@ describe('results left undelivered at exit are delivered by the next start', () 
     broker = await startMosquitto({ persistence: true, extraConfig: `max_inflight_messages ${BROKER_INFLIGHT}` });
     sub = await subscriber(broker.url, ['rel/st-exit/result'], { clientId: 'historian-exit', clean: false, reconnectPeriod: 100 });
     const d1 = startDaemon(['run', '--config', config('run1', 'frames1', N1, 'a')], { limitMs: 40_000 });
-    await waitFor(() => sub.on('rel/st-exit/result').length >= 5, 'first results', 20_000);
+    await d1.until(() => sub.on('rel/st-exit/result').length >= 5, 'first results');
     await broker.stop();
     const e1 = await d1.exited;
     first = { code: e1.code, stderr: d1.stderr() };
@@ -166,7 +166,7 @@ describe('results left undelivered at exit are delivered by the next start', () 
     expect(new Set(run1.map((r) => r.seq))).toEqual(new Set(Array.from({ length: N1 }, (_, i) => i + 1)));
     expect(new Set(run2.map((r) => r.seq))).toEqual(new Set(Array.from({ length: N2 }, (_, i) => i + 1)));
     // The outbox is one queue in id order: every first-run result arrives before the second run's first.
-    const lastOld = got.findLastIndex((r) => r.source.startsWith('a'));
+    const lastOld = got.map((r) => r.source.startsWith('a')).lastIndexOf(true);
     const firstNew = got.findIndex((r) => r.source.startsWith('b'));
     expect(lastOld).toBeLessThan(firstNew);
     withDb(join(t.dir, 'inspectd.db'), (db) => {

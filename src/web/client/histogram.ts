@@ -48,12 +48,17 @@ export function drawHistogram(svg: SVGSVGElement, h: Hist, lines: Line[], shadeB
     svg.append(svgEl('text', { class: 'axis', x: x(v).toFixed(1), y: H - 5, 'text-anchor': t === 0 ? 'start' : t === 4 ? 'end' : 'middle' }, v.toFixed(3)));
   }
   svg.append(svgEl('text', { class: 'axis', x: 2, y: top + 4 }, String(max)));
-  for (const l of lines) {
-    if (!Number.isFinite(l.value) || l.value < h.lo || l.value > h.hi) continue;
-    const lx = x(l.value).toFixed(1);
-    const line = svgEl('line', { class: l.cls, x1: lx, x2: lx, y1: top - 4, y2: top + ph });
+  lines.forEach((l, i) => {
+    if (!Number.isFinite(l.value) || l.value < h.lo || l.value > h.hi) return;
+    const lx = x(l.value);
+    // A dark halo keeps the line visible when it falls on a bar.
+    svg.append(svgEl('line', { class: 'halo', x1: lx.toFixed(1), x2: lx.toFixed(1), y1: top - 4, y2: top + ph }));
+    const line = svgEl('line', { class: l.cls, x1: lx.toFixed(1), x2: lx.toFixed(1), y1: top - 4, y2: top + ph });
     line.append(svgEl('title', {}, `${l.label} ${l.value.toFixed(4)}`));
     svg.append(line);
-  }
+    // Labels on the side with room; the second line's label one row lower so two never overlap.
+    const rightSide = lx < W - 90;
+    svg.append(svgEl('text', { class: `lbl ${l.cls}`, x: (rightSide ? lx + 5 : lx - 5).toFixed(1), y: top + 8 + i * 13, 'text-anchor': rightSide ? 'start' : 'end' }, l.value.toFixed(4)));
+  });
   if (h.n === 0) svg.append(svgEl('text', { class: 'axis', x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'no scores yet'));
 }

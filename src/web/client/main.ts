@@ -47,7 +47,7 @@ function showPaused(p: boolean): void {
 }
 
 function thumb(r: Reject): HTMLElement {
-  const pic = r.image_path ? el('img', { src: `/images/${r.image_path.split('/').map(encodeURIComponent).join('/')}`, alt: `reject #${r.seq}`, loading: 'lazy' }) : el('div', { class: 'nothumb' }, r.error ? r.error.code : 'no image');
+  const pic = r.image_path ? el('img', { src: `/images/${r.image_path.split('/').map(encodeURIComponent).join('/')}`, alt: `reject #${r.seq}` }) : el('div', { class: 'nothumb' }, r.error ? r.error.code : 'no image yet');
   const b = el('button', { class: 'thumb', type: 'button', 'data-seq': String(r.seq) }, pic, el('span', {}, `#${r.seq} · ${fmtScore(r.ssim)}`), el('span', { class: 'muted' }, fmtTime(r.ts)));
   b.addEventListener('click', () => openViewer(r));
   return b;
@@ -63,11 +63,23 @@ function openViewer(r: Reject): void {
   $<HTMLDialogElement>('viewer').showModal();
 }
 
+/** Thumbnails already on the page, by part: reused so a refresh never reloads (and blanks) an image. */
+const thumbs = new Map<string, { node: HTMLElement; image: string | null }>();
+
 async function refreshRejects(): Promise<void> {
   const { rejects } = await getJson<{ rejects: Reject[] }>('/api/rejects?limit=24');
-  const strip = $('strip');
   if (rejects.length === 0) return;
-  strip.replaceChildren(...rejects.map(thumb));
+  const keep = new Map<string, { node: HTMLElement; image: string | null }>();
+  const nodes = rejects.map((r) => {
+    const key = `${r.seq}:${r.ts}`;
+    const old = thumbs.get(key);
+    const t = old && old.image === r.image_path ? old : { node: thumb(r), image: r.image_path };
+    keep.set(key, t);
+    return t.node;
+  });
+  thumbs.clear();
+  for (const [k, v] of keep) thumbs.set(k, v);
+  $('strip').replaceChildren(...nodes);
 }
 
 async function refreshState(): Promise<void> {
@@ -91,6 +103,14 @@ function onLive(d: Live): void {
   showPaused(d.paused);
   text('thr-now', fmtScore(d.threshold));
   if (d.frames) histSoon();
+  const fault = d.faults?.at(-1);
+  if (fault) {
+    // Shown until the next health poll says otherwise.
+    const h = $('health');
+    h.textContent = `fault: ${fault.code}`;
+    h.title = fault.message;
+    h.className = 'pill bad';
+  }
   // Rows carry their image paths once committed (≤ a few hundred ms later): refetch then too.
   if (d.rejects?.length || d.rejects_overflow) {
     rejectsSoon();
