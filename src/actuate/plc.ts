@@ -109,6 +109,7 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
   let pulses: Pulse[] = []; // sorted by start, never overlapping
   const strobeTimers = new Set<TimerHandle>();
   let strobeFreeAt = -Infinity;
+  let strobeDown: TimerHandle | undefined; // pending end of the strobe now high
   let wantReady = false;
   let healthy = false;
   let lastProgress = -Infinity;
@@ -164,6 +165,14 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
 
   function startPulse(p: Pulse): void {
     p.startTimer = undefined;
+    // Pulses never overlap in time, so another still-active pulse means its end timer is overdue
+    // (a busy event loop). End it now: raising an already-high line would make no edge, and its
+    // late end timer would then drop this pulse — the part would not be ejected.
+    for (const q of pulses) {
+      if (q === p || !q.active) continue;
+      if (q.endTimer !== undefined) clock.clearTimeout(q.endTimer);
+      endPulse(q);
+    }
     p.active = true;
     st.pulses++;
     set('reject', 1);
@@ -184,11 +193,19 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     const start = Math.max(now, strobeFreeAt);
     strobeFreeAt = start + 2 * strobeMs; // high for strobeMs, then low for strobeMs
     const up = () => {
+      // Same late-timer race as the reject pulse: drop the line first so this strobe is an edge.
+      if (strobeDown !== undefined) {
+        clock.clearTimeout(strobeDown);
+        strobeTimers.delete(strobeDown);
+        set('result_valid', 0);
+      }
       set('result_valid', 1);
       const t = clock.setTimeout(() => {
         strobeTimers.delete(t);
+        strobeDown = undefined;
         set('result_valid', 0);
       }, strobeMs);
+      strobeDown = t;
       strobeTimers.add(t);
     };
     if (start <= now) up();

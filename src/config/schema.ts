@@ -53,7 +53,8 @@ export const ModelSchema = z.strictObject({
   path: z.string().min(1),
   /** 'auto' = the model card's good-only threshold; a number overrides it. */
   threshold: z.union([z.literal('auto'), z.number().min(-1).max(1)], { error: "expected 'auto' or a number between -1 and 1" }).default('auto'),
-  workers: z.number().int().min(1).max(8).default(1),
+  // Two workers keep both cores of a small board busy: one infers while the other scores.
+  workers: z.number().int().min(1).max(8).default(2),
   threads_per_worker: z.number().int().min(1).max(8).default(1),
   /** An inference slower than this is abandoned (verdict error) and its worker restarted. */
   timeout_ms: z.number().int().positive().default(2000),
