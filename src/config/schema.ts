@@ -93,6 +93,8 @@ export const StorageSchema = z.strictObject({
   /** Which frames are saved as JPEG (with SSIM heatmap): rejects and errors, all, or none. */
   save_images: z.enum(['rejects', 'all', 'none']).default('rejects'),
   retention_days: z.number().positive().default(30),
+  /** Row cap on top of age (a row is ≈230 B; 2 M rows ≈ 0.5 GB): bounds the file at high frame rates. 0 = none. */
+  max_rows: z.number().int().min(0).default(2_000_000),
   images_quota_mb: z.number().positive().default(1024),
 });
 
@@ -143,7 +145,7 @@ export const ConfigSchema = z.strictObject({
   camera: CameraSchema,
   model: ModelSchema,
   gpio: GpioSchema.default({ backend: 'sim', lines: {}, travel_ms: 0, pulse_ms: 50, strobe_ms: 10, decision_margin_ms: 5, on_error: 'reject', on_late: 'reject', stall_ms: 3000 }),
-  storage: StorageSchema.default({ database: 'data/inspectd.db', images: 'data/images', save_images: 'rejects', retention_days: 30, images_quota_mb: 1024 }),
+  storage: StorageSchema.default({ database: 'data/inspectd.db', images: 'data/images', save_images: 'rejects', retention_days: 30, max_rows: 2_000_000, images_quota_mb: 1024 }),
   mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10, ha_discovery: false, ha_discovery_prefix: 'homeassistant' }),
   http: HttpSchema.default({ enabled: true, host: '127.0.0.1', port: 8080, stall_s: 10 }),
   modbus: ModbusSchema.default({ enabled: false, host: '127.0.0.1', port: 5020, unit_id: 1 }),

@@ -99,7 +99,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const { openStore } = await import('../store/sqlite.js');
     store = await openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
-      imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix) : undefined,
+      retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix) : undefined,
       log: log.child({ stage: 'store' }),
     });
     steps.push({ name: 'store', close: () => store!.close() });

@@ -25,7 +25,7 @@ export interface Preprocessed {
   tensor: Tensor;
   /** The resized 8-bit pixels, interleaved HWC; kept for heatmap overlays of rejected frames. */
   pixels: Uint8Array;
-  /** Source image size after EXIF orientation, before ROI and resize. */
+  /** Source image size after EXIF orientation, before ROI and resize (0 when no ROI asked for it). */
   sourceWidth: number;
   sourceHeight: number;
 }

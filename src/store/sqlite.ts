@@ -226,6 +226,15 @@ class SqliteStore implements Store {
       this.counters.retention_deleted += await deleteOlderThan(this.st, this.archive, cutoff, (w, fn) => this.guard(w, fn), () => this.closed);
     }
     if (this.closed) return;
+    // Row cap: age alone does not bound the file at high frame rates (≈230 B a row with indexes).
+    // Cut at the capture time of the newest row beyond the cap and reuse the age path, which also
+    // removes the rows' images.
+    const maxRows = this.opts.retentionMaxRows ?? 0;
+    if (maxRows > 0) {
+      const edge = this.guard('row_cap', () => this.db.prepare('SELECT ts FROM inspections ORDER BY id DESC LIMIT 1 OFFSET ?').get(maxRows) as { ts: number } | undefined);
+      if (edge) this.counters.retention_deleted += await deleteOlderThan(this.st, this.archive, edge.ts + 1, (w, fn) => this.guard(w, fn), () => this.closed);
+    }
+    if (this.closed) return;
     const keepMs = (this.opts.outboxRetentionHours ?? 1) * HOUR_MS;
     this.guard('outbox_retention', () => this.st.deleteDeliveredBefore.run(t - keepMs));
     // Re-sync the gauge with the table (cheap via the partial index).

@@ -44,6 +44,8 @@ export interface StoreOptions {
   imagesDir: string;
   /** Delete inspections (and their images) older than this. 0 = keep forever. */
   retentionDays: number;
+  /** Keep at most about this many inspection rows (oldest deleted at maintenance). 0 = no cap. */
+  retentionMaxRows?: number;
   /** Cap on the saved-images folder; oldest images go first. 0 = never save images. */
   imagesQuotaMb: number;
   /** Rows per transaction that trigger an early flush. Default 100. */

@@ -291,6 +291,17 @@ describe('store: retention by age', () => {
     expect(existsSync(join(dir, 'images', paths[1].image_path!))).toBe(false);
   });
 
+  it('retentionMaxRows caps the table: the oldest rows go first', async () => {
+    const { store } = await open({ retentionDays: 0, retentionMaxRows: 50 });
+    for (let i = 1; i <= 120; i++) store.record(result(i));
+    store.flush();
+    await store.runMaintenance();
+    const seqs = store.recent(1000).map((r) => r.seq);
+    expect(seqs.length).toBe(50);
+    expect(Math.min(...seqs)).toBe(71);
+    expect(store.stats().retention_deleted).toBe(70);
+  });
+
   it('retentionDays 0 keeps everything', async () => {
     const { store } = await open({ retentionDays: 0, now: () => Date.UTC(2030, 0, 1) });
     store.record(result(1, { ts: 0 }));
