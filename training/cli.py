@@ -51,7 +51,8 @@ def cmd_train(a):
            'epochs': a.epochs, 'batch': a.batch, 'lr': a.lr, 'l1': a.l1, 'widths': [int(v) for v in a.widths.split(',')],
            'holdout_frac': a.holdout, 'split': split, 'foreign': a.foreign, 'defects': a.defects, 'test': a.test,
            'exclude': a.exclude, 'limit': a.limit, 'time_budget_min': a.time_budget, 'out': a.out,
-           'k_mad': a.k_mad, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'command': ' '.join(sys.argv)}
+           'k_mad': a.k_mad, 'kinds': a.kinds.split(',') if a.kinds else None,
+           'init': str((Path(a.runs) / a.init).resolve()) if a.init else None, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'command': ' '.join(sys.argv)}
     (run_dir / 'holdout_names.txt').write_text('\n'.join(names[i] for i in ho) + '\n')
     np.save(run_dir / 'holdout_idx.npy', ho)
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))
@@ -118,6 +119,8 @@ def main(argv=None):
     t.add_argument('--calib-images', type=int, default=200)
     t.add_argument('--time-budget', type=float, default=None, help='minutes; shortens the schedule to fit')
     t.add_argument('--no-finalize', action='store_true')
+    t.add_argument('--kinds', default=None, help='synthetic anomaly kinds, comma-separated (default: all of training/synth.py KINDS)')
+    t.add_argument('--init', default=None, help='run name to fine-tune from (same widths/channels)')
     t.add_argument('--ship-as', default=None, help='name of the shipped files/card (default: --name)')
     t.set_defaults(fn=cmd_train)
     f = sub.add_parser('finalize', help='calibrate + export + cards for a trained run')

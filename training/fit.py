@@ -9,10 +9,10 @@ import torch
 
 from .model import DilatedAE, count_macs
 from .ssim import ssim_map
-from .synth import corrupt
+from .synth import KINDS, corrupt
 
 
-def make_batch(x_u8: np.ndarray, idx: np.ndarray, seed: int, epoch: int, pool, augment: bool = True):
+def make_batch(x_u8: np.ndarray, idx: np.ndarray, seed: int, epoch: int, pool, augment: bool = True, kinds=KINDS):
     """(corrupted, clean) float tensors NCHW for the given indices; deterministic per (seed, epoch, index)."""
     xs, ys = [], []
     for i in idx:
@@ -24,7 +24,7 @@ def make_batch(x_u8: np.ndarray, idx: np.ndarray, seed: int, epoch: int, pool, a
             if rng.random() < 0.5:
                 img = img[::-1]
         img = np.ascontiguousarray(img)
-        cor, _ = corrupt(img, rng, pool)
+        cor, _ = corrupt(img, rng, pool, 2, kinds)
         xs.append(cor.transpose(2, 0, 1))
         ys.append(img.transpose(2, 0, 1))
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
@@ -38,12 +38,16 @@ def fit(run_dir: Path, train_u8: np.ndarray, val_u8: np.ndarray, pool, cfg: dict
     torch.manual_seed(cfg['seed'])
     c = train_u8.shape[3]
     model = DilatedAE(c, tuple(cfg['widths']))
+    if cfg.get('init'):  # fine-tune from an earlier run's weights
+        model.load_state_dict(torch.load(Path(cfg['init']) / 'model.pt')['state'])
+        log(f"initialised from {cfg['init']}")
+    kinds = tuple(cfg.get('kinds') or KINDS)
     cfg['macs'] = count_macs(model, (c, cfg['size'], cfg['size']))
     cfg['params'] = sum(p.numel() for p in model.parameters())
     log(f"model: {cfg['params']} params, {cfg['macs'] / 1e6:.1f} M MACs per {cfg['size']}x{cfg['size']} image")
     opt = torch.optim.Adam(model.parameters(), lr=cfg['lr'])
     bs, epochs, budget = cfg['batch'], cfg['epochs'], cfg.get('time_budget_min') or 1e9
-    vx, vy = make_batch(val_u8, np.arange(len(val_u8)), cfg['seed'] + 1, 0, pool, augment=False)
+    vx, vy = make_batch(val_u8, np.arange(len(val_u8)), cfg['seed'] + 1, 0, pool, augment=False, kinds=kinds)
     t0 = time.time()
     history = []
     epoch = 0
@@ -56,7 +60,7 @@ def fit(run_dir: Path, train_u8: np.ndarray, val_u8: np.ndarray, pool, cfg: dict
             lr = cfg['lr'] * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, (epoch + b / len(perm)) / epochs))))
             for g in opt.param_groups:
                 g['lr'] = lr
-            xb, yb = make_batch(train_u8, perm[b:b + bs], cfg['seed'], epoch, pool)
+            xb, yb = make_batch(train_u8, perm[b:b + bs], cfg['seed'], epoch, pool, kinds=kinds)
             loss = loss_fn(model(xb), yb, cfg['l1'])
             opt.zero_grad()
             loss.backward()
