@@ -1,6 +1,4 @@
-import type { Logger } from './log.js';
-import { createProcessSource, type ProcessFrameSource } from './process.js';
-import type { CaptureFaultListener } from './types.js';
+import { createProcessSource, supervision, type ProcessFrameSource, type SupervisionOptions } from './process.js';
 
 export type FfmpegInput = 'file' | 'v4l2' | 'rtsp';
 
@@ -46,20 +44,9 @@ export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
   return a;
 }
 
-export interface FfmpegSourceOptions extends FfmpegArgsOptions {
+export interface FfmpegSourceOptions extends FfmpegArgsOptions, SupervisionOptions {
   /** ffmpeg executable (default 'ffmpeg' on PATH). */
   executable?: string;
-  queueSize?: number;
-  stallMs: number;
-  startTimeoutMs?: number;
-  maxRestarts: number;
-  backoff?: { initialMs: number; maxMs: number };
-  killGraceMs?: number;
-  env?: Record<string, string | undefined>;
-  log: Logger;
-  onFault?: CaptureFaultListener;
-  now?: () => number;
-  wallNow?: () => number;
 }
 
 /** file / v4l2 / rtsp through a supervised ffmpeg child. A file read once ends the stream at EOF. */
@@ -70,16 +57,6 @@ export function createFfmpegSource(o: FfmpegSourceOptions): ProcessFrameSource {
     commands: [o.executable ?? 'ffmpeg'],
     args: ffmpegArgs(o),
     finite: o.input === 'file' && !o.loop,
-    queueSize: o.queueSize,
-    stallMs: o.stallMs,
-    startTimeoutMs: o.startTimeoutMs,
-    maxRestarts: o.maxRestarts,
-    backoff: o.backoff,
-    killGraceMs: o.killGraceMs,
-    env: o.env,
-    log: o.log,
-    onFault: o.onFault,
-    now: o.now,
-    wallNow: o.wallNow,
+    ...supervision(o),
   });
 }

@@ -1,6 +1,4 @@
-import type { Logger } from './log.js';
-import { createProcessSource, type ProcessFrameSource } from './process.js';
-import type { CaptureFaultListener } from './types.js';
+import { createProcessSource, supervision, type ProcessFrameSource, type SupervisionOptions } from './process.js';
 
 /**
  * Raspberry Pi cameras through a spawned rpicam-vid writing MJPEG to stdout. Why not the npm
@@ -31,20 +29,9 @@ export function libcameraArgs(o: LibcameraArgsOptions): string[] {
 /** Names tried in order: Bookworm renamed libcamera-vid to rpicam-vid (the old name is a compat link, gone on newer images). */
 export const LIBCAMERA_EXECUTABLES = ['rpicam-vid', 'libcamera-vid'] as const;
 
-export interface LibcameraSourceOptions extends LibcameraArgsOptions {
+export interface LibcameraSourceOptions extends LibcameraArgsOptions, SupervisionOptions {
   /** Executable path or name; default tries rpicam-vid, then libcamera-vid. */
   executable?: string;
-  queueSize?: number;
-  stallMs: number;
-  startTimeoutMs?: number;
-  maxRestarts: number;
-  backoff?: { initialMs: number; maxMs: number };
-  killGraceMs?: number;
-  env?: Record<string, string | undefined>;
-  log: Logger;
-  onFault?: CaptureFaultListener;
-  now?: () => number;
-  wallNow?: () => number;
 }
 
 export function createLibcameraSource(o: LibcameraSourceOptions): ProcessFrameSource {
@@ -53,16 +40,6 @@ export function createLibcameraSource(o: LibcameraSourceOptions): ProcessFrameSo
     label: o.camera !== undefined ? `libcamera:${o.camera}` : 'libcamera',
     commands: o.executable ? [o.executable] : [...LIBCAMERA_EXECUTABLES],
     args: libcameraArgs(o),
-    queueSize: o.queueSize,
-    stallMs: o.stallMs,
-    startTimeoutMs: o.startTimeoutMs,
-    maxRestarts: o.maxRestarts,
-    backoff: o.backoff,
-    killGraceMs: o.killGraceMs,
-    env: o.env,
-    log: o.log,
-    onFault: o.onFault,
-    now: o.now,
-    wallNow: o.wallNow,
+    ...supervision(o),
   });
 }

@@ -34,6 +34,15 @@ export interface ProcessSourceOptions {
   wallNow?: () => number;
 }
 
+/** How a capture child is supervised; shared by the ffmpeg and libcamera adapters. */
+export type SupervisionOptions = Omit<ProcessSourceOptions, 'kind' | 'label' | 'commands' | 'args' | 'finite'>;
+
+/** Picks the supervision fields out of an adapter's options (which also carry its own arguments). */
+export function supervision(o: SupervisionOptions): SupervisionOptions {
+  const { queueSize, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, now, wallNow } = o;
+  return { queueSize, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, now, wallNow };
+}
+
 export interface ProcessSourceStats extends SourceStats {
   /** Consecutive failures since frames last flowed. */
   failures: number;
