@@ -20,7 +20,7 @@ const py = (mod) => {
     return false;
   }
 };
-for (const [mod, pkg] of [['torch', 'python3-torch'], ['onnx', 'python3-onnx'], ['numpy', 'python3-numpy'], ['PIL', 'python3-pil'], ['skimage', 'python3-skimage'], ['pytest', 'python3-pytest']]) {
+for (const [mod, pkg] of [['torch', 'python3-torch'], ['onnx', 'python3-onnx'], ['numpy', 'python3-numpy'], ['PIL', 'python3-pil'], ['skimage', 'python3-skimage'], ['scipy', 'python3-scipy'], ['matplotlib', 'python3-matplotlib'], ['pytest', 'python3-pytest']]) {
   if (!py(mod)) missing.add(pkg);
 }
 if (missing.size) {
