@@ -27,7 +27,7 @@ const arg = (name: string, dflt: string) => {
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 
-async function endToEnd(opts: { model: string; samples: string; fps: number; seconds: number; workers: number }) {
+async function endToEnd(opts: { model: string; samples: string; fps: number; seconds: number; workers: number; saveImages?: 'rejects' | 'none' }) {
   const dir = mkdtempSync(join(tmpdir(), 'inspectd-bench-'));
   try {
     const cfg = parseConfig(
@@ -36,7 +36,7 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
         `camera: { source: replay, path: "${opts.samples}", fps: ${opts.fps}, loop: true, queue: 4 }`,
         `model: { path: "${opts.model}", workers: ${opts.workers} }`,
         `gpio: { backend: sim, sim_log: "${join(dir, 'gpio.jsonl')}", travel_ms: 0, pulse_ms: 1 }`,
-        `storage: { database: "${join(dir, 'db.sqlite')}", images: "${join(dir, 'images')}", save_images: rejects }`,
+        `storage: { database: "${join(dir, 'db.sqlite')}", images: "${join(dir, 'images')}", save_images: ${opts.saveImages ?? 'rejects'} }`,
         `mqtt: { url: "" }`,
         'log: { level: error }',
       ].join('\n'),
@@ -66,6 +66,23 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
   }
 }
 
+/** Frames/s of the card's sharp preprocessing alone over the sample folder, 4 in flight. */
+async function preprocessOnly(samples: string, model: string, seconds: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const { listImages } = await import('../util/images.js');
+  const { preprocessImage } = await import('../preprocess/sharp.js');
+  const { readCard } = await import('../model/load.js');
+  const spec = readCard(model).card.preprocess;
+  const bufs = await Promise.all((await listImages(samples)).map((f) => readFile(f)));
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (performance.now() < end) await preprocessImage(bufs[n++ % bufs.length], spec);
+  }));
+  return round(n / ((performance.now() - t0) / 1000));
+}
+
 async function main() {
   const model = resolve(arg('model', join(ROOT, 'models/casting-int8.onnx')));
   const fp32 = model.replace(/-int8\.onnx$/, '-fp32.onnx');
@@ -75,8 +92,16 @@ async function main() {
   const out: Record<string, unknown> = { node: process.version, model, samples, workers };
   out.ssim = await benchSsim({ runs: 50 });
   out.inference = { int8: await benchInference(model, { calls: 300 }), ...(fp32 !== model ? { fp32: await benchInference(fp32, { calls: 300 }) } : {}) };
+  const baseline = await preprocessOnly(samples, model, seconds / 2);
+  const max = await endToEnd({ model, samples, fps: 0, seconds, workers });
+  const noImages = await endToEnd({ model, samples, fps: 0, seconds, workers, saveImages: 'none' });
   out.end_to_end = {
-    max: await endToEnd({ model, samples, fps: 0, seconds, workers }),
+    // Baseline: sharp preprocessing alone, 4 in flight, same process — the floor of the pipeline.
+    baseline_preprocess_only_fps: baseline,
+    max,
+    max_without_saving_images: noImages,
+    ratio_max_to_baseline: round(max.fps / baseline),
+    ratio_no_images_to_baseline: round(noImages.fps / baseline),
     paced_30fps: await endToEnd({ model, samples, fps: 30, seconds, workers }),
   };
   out.rss_peak_mb = round(process.resourceUsage().maxRSS / 1024);

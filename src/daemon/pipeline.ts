@@ -6,7 +6,7 @@ import type { PreprocessSpec, Preprocessed, Tensor } from '../preprocess/types.j
 
 /** What the pipeline needs from the model stage (the worker-backed inspector satisfies it). */
 export interface InspectorPort {
-  inspect(tensor: Tensor, opts: { wantMap: boolean }): Promise<{ score: number; map?: Float32Array; inferMs: number; scoreMs: number }>;
+  inspect(tensor: Tensor, opts: { wantMap: boolean; mapIfScoreBelow?: number }): Promise<{ score: number; map?: Float32Array; inferMs: number; scoreMs: number }>;
 }
 
 /** What the pipeline needs from the plant side (PLC signals). Called on the awaited chain, in seq order. */
@@ -53,7 +53,8 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
   try {
     pre = await d.preprocess(frame.data, d.spec);
     t1 = d.now();
-    const out = await d.inspector.inspect(pre.tensor, { wantMap: d.wantMaps });
+    // Maps only for frames below the threshold: they are what gets saved and shown as evidence.
+    const out = await d.inspector.inspect(pre.tensor, { wantMap: d.wantMaps, mapIfScoreBelow: threshold });
     const verdict = decide(out.score, threshold);
     return {
       result: base(frame, d, threshold, out.score, verdict, { preprocess_ms: t1 - t0, infer_ms: out.inferMs, score_ms: out.scoreMs }),

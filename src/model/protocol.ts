@@ -43,5 +43,5 @@ export interface WireError {
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'fatal'; error: WireError }
-  | { type: 'result'; id: number; score: number; ssimMean: number; map?: Float32Array; inferMs: number; scoreMs: number }
+  | { type: 'result'; id: number; score: number; ssimMean: number | null; map?: Float32Array; inferMs: number; scoreMs: number }
   | { type: 'failed'; id: number; error: WireError };

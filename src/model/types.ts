@@ -34,7 +34,8 @@ export interface InspectOptions {
 export interface InspectOutcome {
   /** The card's score rule; higher = more like a good part. */
   score: number;
-  ssimMean: number;
+  /** Mean SSIM; null when the card's rule needs no SSIM and no map was computed for this frame. */
+  ssimMean: number | null;
   map?: Float32Array;
   inferMs: number;
   scoreMs: number;
