@@ -28,10 +28,14 @@ export function describeRule(rule: GoodOnlyRule): string {
     : `median(good) - ${rule.k}·1.4826·MAD(good)`;
 }
 
-/** Reads the rule from a card's calibration block, tolerating cards that predate it. */
+/**
+ * Reads the rule from a card's calibration block: an explicit `good_only_rule`, else the
+ * `k_mad` that training/ writes for its median − k·MAD threshold, else the default.
+ */
 export function ruleFromCard(calibration: Record<string, unknown> | undefined): GoodOnlyRule {
   const r = calibration?.good_only_rule as Partial<GoodOnlyRule> | undefined;
   if (r?.kind === 'quantile_margin' && typeof r.q === 'number') return { kind: 'quantile_margin', q: r.q, margin: typeof r.margin === 'number' ? r.margin : 0 };
   if (r?.kind === 'median_mad' && typeof r.k === 'number') return { kind: 'median_mad', k: r.k };
+  if (typeof calibration?.k_mad === 'number' && Number.isFinite(calibration.k_mad)) return { kind: 'median_mad', k: calibration.k_mad };
   return DEFAULT_RULE;
 }
