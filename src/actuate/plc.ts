@@ -1,6 +1,7 @@
 import { InspectdError } from '../errors.js';
 import type { Logger } from '../capture/log.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { RejectPulses, Strobes } from './pulses.js';
 import type { GpioPort, OutputLine, RejectOutput } from './types.js';
 
 export interface Part {
@@ -68,14 +69,6 @@ export interface PlcSignals extends RejectOutput {
   close(): Promise<void>;
 }
 
-interface Pulse {
-  start: number;
-  end: number;
-  seqs: number[];
-  active: boolean;
-  startTimer?: TimerHandle;
-  endTimer?: TimerHandle;
-}
 
 const LATE_MEMORY = 1024;
 
@@ -106,10 +99,6 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
   let closing: Promise<void> | null = null;
   const inFlight = new Map<number, { part: Part; timer: TimerHandle }>();
   const lateSeqs = new Set<number>();
-  let pulses: Pulse[] = []; // sorted by start, never overlapping
-  const strobeTimers = new Set<TimerHandle>();
-  let strobeFreeAt = -Infinity;
-  let strobeDown: TimerHandle | undefined; // pending end of the strobe now high
   let wantReady = false;
   let healthy = false;
   let lastProgress = -Infinity;
@@ -126,97 +115,10 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     return false;
   }
 
-  // ---- reject pulses -------------------------------------------------------------------------
-
-  function scheduleReject(part: Part, why: string): void {
-    st.rejected++;
-    const now = clock.now();
-    const due = o.travelMs > 0 ? part.capturedAt + o.travelMs : now;
-    if (due < now) {
-      st.missed++;
-      log.error({ code: 'GPIO_REJECT_MISSED', seq: part.seq, why, late_ms: now - due }, 'reject came after the part passed the ejector');
-      return;
-    }
-    let start = due;
-    let end = due + o.pulseMs;
-    const seqs = [part.seq];
-    // Fold every pulse this one overlaps or touches into one (a merged pulse ejects both parts).
-    const keep: Pulse[] = [];
-    let active = false;
-    for (const p of pulses) {
-      if (p.start <= end && start <= p.end) {
-        start = Math.min(start, p.start);
-        end = Math.max(end, p.end);
-        seqs.push(...p.seqs);
-        active ||= p.active;
-        if (p.startTimer !== undefined) clock.clearTimeout(p.startTimer);
-        if (p.endTimer !== undefined) clock.clearTimeout(p.endTimer);
-        st.merged++;
-      } else keep.push(p);
-    }
-    if (seqs.length > 1) log.warn({ seqs, start, end }, 'reject pulses overlap; merged into one');
-    const pulse: Pulse = { start, end, seqs, active };
-    keep.push(pulse);
-    pulses = keep.sort((a, b) => a.start - b.start);
-    if (active) pulse.endTimer = clock.setTimeout(() => endPulse(pulse), end - now);
-    else if (start <= now) startPulse(pulse); // travel 0: out at the decision, not a timer tick later
-    else pulse.startTimer = clock.setTimeout(() => startPulse(pulse), start - now);
-  }
-
-  function startPulse(p: Pulse): void {
-    p.startTimer = undefined;
-    // Pulses never overlap in time, so another still-active pulse means its end timer is overdue
-    // (a busy event loop). End it now: raising an already-high line would make no edge, and its
-    // late end timer would then drop this pulse — the part would not be ejected.
-    for (const q of pulses) {
-      if (q === p || !q.active) continue;
-      if (q.endTimer !== undefined) clock.clearTimeout(q.endTimer);
-      endPulse(q);
-    }
-    p.active = true;
-    st.pulses++;
-    set('reject', 1);
-    p.endTimer = clock.setTimeout(() => endPulse(p), p.end - clock.now());
-  }
-
-  function endPulse(p: Pulse): void {
-    p.endTimer = undefined;
-    pulses = pulses.filter((x) => x !== p);
-    set('reject', 0);
-  }
-
-  // ---- result-valid strobe (one distinct pulse per decided part, queued if they come fast) ----
-
-  function strobe(): void {
-    st.strobes++;
-    const now = clock.now();
-    const start = Math.max(now, strobeFreeAt);
-    strobeFreeAt = start + 2 * strobeMs; // high for strobeMs, then low for strobeMs
-    const up = () => {
-      // Same late-timer race as the reject pulse: drop the line first so this strobe is an edge.
-      if (strobeDown !== undefined) {
-        clock.clearTimeout(strobeDown);
-        strobeTimers.delete(strobeDown);
-        set('result_valid', 0);
-      }
-      set('result_valid', 1);
-      const t = clock.setTimeout(() => {
-        strobeTimers.delete(t);
-        strobeDown = undefined;
-        set('result_valid', 0);
-      }, strobeMs);
-      strobeDown = t;
-      strobeTimers.add(t);
-    };
-    if (start <= now) up();
-    else {
-      const t = clock.setTimeout(() => {
-        strobeTimers.delete(t);
-        up();
-      }, start - now);
-      strobeTimers.add(t);
-    }
-  }
+  const pulser = new RejectPulses({ clock, set, travelMs: o.travelMs, pulseMs: o.pulseMs, log, stats: st });
+  const strober = new Strobes({ clock, set, strobeMs, stats: st });
+  const scheduleReject = (part: Part, why: string) => pulser.schedule(part, why);
+  const strobe = () => strober.fire();
 
   // ---- decisions ----------------------------------------------------------------------------
 
@@ -342,14 +244,8 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
         for (const f of inFlight.values()) clock.clearTimeout(f.timer);
         if (inFlight.size > 0) log.warn({ parts: inFlight.size }, 'closing with parts still in flight');
         inFlight.clear();
-        for (const p of pulses) {
-          if (p.startTimer !== undefined) clock.clearTimeout(p.startTimer);
-          if (p.endTimer !== undefined) clock.clearTimeout(p.endTimer);
-        }
-        if (pulses.some((p) => !p.active)) log.warn({ pulses: pulses.filter((p) => !p.active).length }, 'closing drops scheduled reject pulses');
-        pulses = [];
-        for (const t of strobeTimers) clock.clearTimeout(t);
-        strobeTimers.clear();
+        pulser.clear();
+        strober.clear();
         if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
         if (heartbeatTimer !== undefined) clock.clearInterval(heartbeatTimer);
         st.ready = false;
