@@ -41,6 +41,10 @@ export const CameraSchema = z
         line: line.optional(),
         edge: z.enum(['rising', 'falling']).default('rising'),
         debounce_ms: z.number().min(0).default(5),
+        /** Photo-eye → field-of-view offset: the frame inspected is the first captured this long after the edge. */
+        delay_ms: z.number().min(0).optional(),
+        /** A trigger with no frame in this long becomes an empty frame (verdict error, a reject). */
+        timeout_ms: z.number().positive().optional(),
       })
       .default({ mode: 'free', edge: 'rising', debounce_ms: 5 }),
   })
