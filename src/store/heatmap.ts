@@ -2,6 +2,7 @@
  * Pure pixel work for reject evidence images: the frame | the frame with an SSIM heatmap.
  * Kept apart from sharp and the file system so it can be table-tested.
  */
+import type { RejectImageInput } from './types.js';
 
 export interface RgbImage {
   /** 8-bit RGB interleaved. */
@@ -85,15 +86,8 @@ function blitScaled(dst: Uint8Array, dstWidth: number, src: Uint8Array, w: numbe
   }
 }
 
-export interface SideBySideInput {
-  pixels: Uint8Array;
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  map?: Float32Array | null;
-  mapWidth?: number;
-  mapHeight?: number;
-}
+/** The pixel part of a reject image (the store's input type, without seq/ts/verdict). */
+export type SideBySideInput = Pick<RejectImageInput, 'pixels' | 'width' | 'height' | 'channels' | 'map' | 'mapWidth' | 'mapHeight'>;
 
 /** frame | gap | frame+heatmap, upscaled by `upscaleFactor`. Without a map the right panel is the plain frame. */
 export function sideBySide(input: SideBySideInput): RgbImage {
