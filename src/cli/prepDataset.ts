@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { preprocessImage } from '../preprocess/sharp.js';
 import type { PreprocessSpec } from '../preprocess/types.js';
@@ -16,7 +16,7 @@ export async function prepDataset(opts: { dir: string; out: string; width: numbe
   const skipped: string[] = [];
   const results = await mapLimit(files, 4, async (f) => {
     try {
-      return (await preprocessImage(await import('node:fs/promises').then((m) => m.readFile(f)), spec)).pixels;
+      return (await preprocessImage(await readFile(f), spec)).pixels;
     } catch (err) {
       skipped.push(`${basename(f)}: ${(err as Error).message}`);
       return null;

@@ -71,6 +71,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   const levels: Record<OutputLine, 0 | 1> = { reject: 0, ready: 0, heartbeat: 0, result_valid: 0 };
   let latest: LatestFrame | null = null;
   let lastDecisionAt: number | null = null;
+  let pausedSkipped = 0; // frames taken from the camera and discarded while paused
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
 
   async function start(): Promise<void> {
@@ -103,7 +104,6 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       log: log.child({ stage: 'store' }),
     });
     steps.push({ name: 'store', close: () => store!.close() });
-    bus.on('inspected', 'store', () => {}); // rows go through record() below (with the image); kept for symmetry in metrics
     store.recordThresholdChange({ ts: Date.now(), station, old: null, new: controls.threshold, who: 'config', reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' });
 
     const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r) });
@@ -180,10 +180,11 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     statsTimer.unref();
 
     const spec = { ...inspector.card.preprocess, roi: config.camera.roi };
-    const pipeline = runPipeline(pausable(source.frames(abort.signal), () => controls.paused), {
+    const pipeline = runPipeline(pausable(source.frames(abort.signal), () => controls.paused, () => pausedSkipped++), {
       station, spec, preprocess: preprocessImage, inspector, plc, now,
       getThreshold: () => controls.threshold, onError: config.gpio.on_error,
-      wantMaps: controls.saveImages !== 'none', inflight: config.model.workers + 1,
+      // Heatmaps feed saved evidence and the dashboard; a later save_images command without either gets plain frames.
+      wantMaps: controls.saveImages !== 'none' || config.http.enabled, inflight: config.model.workers + 1,
       onInspected: onInspected,
     });
     plc.setReady(true);
@@ -254,7 +255,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     return stopping;
   }
 
-  const appStats = () => ({ ...stats.peek(source?.stats().dropped ?? 0), controls: { ...controls }, store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats(), camera: source?.stats() });
+  const appStats = () => ({ ...stats.peek(source?.stats().dropped ?? 0), controls: { ...controls }, paused_skipped: pausedSkipped, store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats(), camera: source?.stats() });
 
   return {
     start, stop, done, stats: appStats,
