@@ -141,6 +141,8 @@ def main(argv=None):
     d.add_argument('--n', type=int, default=8)
     d.add_argument('--seed', type=int, default=0)
     d.set_defaults(fn=cmd_debug_grid)
+    from .head_cli import add_parser as add_head
+    add_head(sub, p.get_default('runs'))
     c = sub.add_parser('compare', help='table across run records')
     c.set_defaults(fn=cmd_compare)
     a = p.parse_args(argv)

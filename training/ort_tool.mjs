@@ -27,13 +27,16 @@ if (cmd === 'run') {
   const n = Number(b);
   const dims = JSON.parse(process.env.ORT_DIMS);
   const get = inputs(a, n, dims);
-  const fd = openSync(c, 'w');
+  // Output k of a multi-output model (reconstruction, anomaly map) goes to OUT.f32 (k = 0) or OUT.f32.k.
+  const fds = s.outputNames.map((_, k) => openSync(k === 0 ? c : `${c}.${k}`, 'w'));
   for (let i = 0; i < n; i++) {
-    const out = (await s.run({ [s.inputNames[0]]: get(i) }))[s.outputNames[0]];
-    const d = out.data;
-    writeSync(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    const outs = await s.run({ [s.inputNames[0]]: get(i) });
+    s.outputNames.forEach((name, k) => {
+      const d = outs[name].data;
+      writeSync(fds[k], new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    });
   }
-  closeSync(fd);
+  fds.forEach((fd) => closeSync(fd));
 } else if (cmd === 'ranges') {
   const s = await open({ graphOptimizationLevel: 'basic' });
   const n = Number(b);

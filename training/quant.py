@@ -39,14 +39,20 @@ def ort(cmd: str, model: Path, *args, dims=None) -> str:
 
 
 def ort_run(model: Path, x: np.ndarray) -> np.ndarray:
-    """x: float32 (N,C,H,W) already normalised; returns the model outputs (N,C',H,W)."""
+    """x: float32 (N,C,H,W) already normalised; returns the model's first output (N,C',H,W)."""
+    return ort_run_all(model, x)[0]
+
+
+def ort_run_all(model: Path, x: np.ndarray) -> list[np.ndarray]:
+    """Every output of the model, in graph order, each (N,C',H,W)."""
     x = np.ascontiguousarray(x, dtype=np.float32)
+    n_out = len(onnx.load(str(model)).graph.output)
     with tempfile.TemporaryDirectory() as d:
         fi, fo = Path(d) / 'in.f32', Path(d) / 'out.f32'
         x.tofile(fi)
         ort('run', model, fi, len(x), fo, dims=(1,) + x.shape[1:])
-        y = np.fromfile(fo, dtype=np.float32)
-    return y.reshape(len(x), -1, x.shape[2], x.shape[3])
+        ys = [np.fromfile(fo if k == 0 else Path(f'{fo}.{k}'), dtype=np.float32) for k in range(n_out)]
+    return [y.reshape(len(x), -1, x.shape[2], x.shape[3]) for y in ys]
 
 
 def activation_ranges(fp32_path: Path, calib: np.ndarray) -> dict:
@@ -105,6 +111,11 @@ def quantize_qdq(fp32_path: Path, ranges: dict, input_range, out_path: Path, qua
         if n.op_type == 'Resize':
             n.input[0] = qdq(n.input[0])[0]
             stats['resize'] += 1
+        elif n.op_type == 'Concat':
+            # Each branch ends in Q, so the Conv (+Relu) feeding it fuses into QLinearConv.
+            for k in range(len(n.input)):
+                n.input[k] = qdq(n.input[k])[0]
+            stats['concat'] = stats.get('concat', 0) + 1
         elif n.op_type == 'Sigmoid' and quant_logits:
             n.input[0] = qdq(n.input[0])[0]
         elif n.op_type == 'Conv':

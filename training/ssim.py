@@ -58,7 +58,7 @@ def _box_valid(a: np.ndarray, k: int) -> np.ndarray:
     return (s[..., k:, k:] - s[..., :-k, k:] - s[..., k:, :-k] + s[..., :-k, :-k]) / (k * k)
 
 
-def score_from_maps(smap: np.ndarray, x: np.ndarray, y: np.ndarray, rule: dict) -> np.ndarray:
+def score_from_maps(smap: np.ndarray, x: np.ndarray, y: np.ndarray, rule: dict, anomaly: np.ndarray | None = None) -> np.ndarray:
     """Scores (higher = more like a good part) for a batch.
 
     smap: (N,H,W) full SSIM map; x: model input in [0,1] (N,C,H,W); y: reconstruction (N,C,H,W).
@@ -77,4 +77,13 @@ def score_from_maps(smap: np.ndarray, x: np.ndarray, y: np.ndarray, rule: dict) 
         sign = rule['sign']
         r = np.maximum(d, 0) if sign == 'dark' else np.maximum(-d, 0) if sign == 'bright' else np.abs(d)
         return 1.0 - _box_valid(r.mean(1), rule['pool']).reshape(n, -1).max(1)
+    if name == 'anomaly_max':
+        if anomaly is None:
+            raise ValueError('rule anomaly_max needs the anomaly map')
+        a = anomaly.reshape(n, anomaly.shape[-2], anomaly.shape[-1]).astype(np.float64)
+        return 1.0 - _box_valid(a, rule['pool']).reshape(n, -1).max(1)
+    if name == 'combo':
+        # Mean robust z (part - median) / scale over the parts, as src/score/rules.ts.
+        z = [(score_from_maps(smap, x, y, p, anomaly) - p['median']) / p['scale'] for p in rule['parts']]
+        return np.mean(z, axis=0)
     raise ValueError(f'unknown score rule {name}')

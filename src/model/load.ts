@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { InspectdError } from '../errors.js';
 import { scoreRuleProblems } from '../score/rules.js';
-import { ModelCardSchema, cardPathFor, type ModelCard } from './card.js';
+import { ModelCardSchema, cardPathFor, ruleUsesAnomaly, type ModelCard } from './card.js';
 
 /**
  * Loading a model = trusting its card. A card that disagrees with its .onnx would make the
@@ -90,6 +90,12 @@ export function cardProblems(card: ModelCard): Problem[] {
   if (win % 2 !== 1 || win < 1) out.push({ path: 'ssim.win', message: `must be odd, got ${win}` });
   else if (win > width || win > height) out.push({ path: 'ssim.win', message: `${win} exceeds the ${width}×${height} model input` });
   else for (const m of scoreRuleProblems(card.score, width, height, (win - 1) / 2)) out.push({ path: 'score', message: m });
+  if (card.anomaly_output && !same(card.anomaly_output.shape, [1, 1, height, width])) {
+    out.push({ path: 'anomaly_output.shape', message: `is [${card.anomaly_output.shape.join(', ')}], but the anomaly map must be [1, 1, ${height}, ${width}]` });
+  }
+  if (ruleUsesAnomaly(card.score) && !card.anomaly_output) {
+    out.push({ path: 'score', message: `rule ${card.score.rule} reads the anomaly map, but the card names no anomaly_output` });
+  }
   return out;
 }
 
@@ -115,6 +121,10 @@ export function sessionProblems(card: ModelCard, inputs: readonly IoMetadata[], 
   check('input', inputs);
   if (inputs.length > 1) out.push({ path: 'input.name', message: `the model has ${inputs.length} inputs (${inputs.map((m) => m.name).join(', ')}); the daemon feeds exactly one` });
   check('output', outputs);
+  const anomaly = card.anomaly_output;
+  if (anomaly && !outputs.some((m) => m.name === anomaly.name)) {
+    out.push({ path: 'anomaly_output.name', message: `"${anomaly.name}" is not an output of the model (it has ${outputs.map((m) => `"${m.name}"`).join(', ')})` });
+  }
   return out;
 }
 

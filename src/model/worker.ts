@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { InspectdError } from '../errors.js';
 import { score } from '../score/rules.js';
+import { ruleUsesAnomaly, ruleUsesSsim } from './card.js';
 import { SsimComputer } from '../score/ssim.js';
 import { outputDimsProblem, sessionProblems, shapeMismatch, type IoMetadata } from './load.js';
 import { unitPlanes } from './planes.js';
@@ -45,8 +46,11 @@ async function main(): Promise<void> {
 
   const ssim = new SsimComputer(width, height, channels, { sigma: card.ssim.sigma, win: card.ssim.win, k1: card.ssim.k1, k2: card.ssim.k2, dataRange: card.ssim.data_range });
   const x01 = new Float32Array(plane * channels);
-  const fetches = [card.output.name];
-  const needsSsim = card.score.rule !== 'residual_pool';
+  const anomalyName = card.anomaly_output?.name;
+  const fetches = anomalyName ? [card.output.name, anomalyName] : [card.output.name];
+  const needsSsim = ruleUsesSsim(card.score);
+  // The heatmap shows the map the decision used: the head's anomaly map when the rule reads it.
+  const mapIsAnomaly = ruleUsesAnomaly(card.score);
 
   const NO_MAP = new Float32Array(0);
   const run = async (data: Float32Array, wantMap: boolean, mapIfScoreBelow: number | undefined) => {
@@ -57,16 +61,25 @@ async function main(): Promise<void> {
     const p = outputDimsProblem(card, recon.dims);
     if (p) throw shapeMismatch(onnxPath, [p]);
     const reconData = recon.data as Float32Array;
+    const anomaly = anomalyName ? (out[anomalyName].data as Float32Array) : undefined;
+    if (anomaly && anomaly.length !== plane) throw shapeMismatch(onnxPath, [{ path: 'anomaly_output.shape', message: `a real inference returned ${anomaly.length} values, the card says ${width}×${height}` }]);
     unitPlanes(data, plane, channels, mean, std, x01);
     // A residual rule needs no SSIM: the map (≈40 % of the worker's time per frame, measured) is
     // then computed only for frames whose heatmap is wanted — rejects, normally.
     let res = needsSsim ? ssim.compute(x01, reconData) : null;
     // ssim_mean straight from the float64 sum; the rule on the float32 map would differ by ~1e-8.
-    const s = card.score.rule === 'ssim_mean' ? res!.mean : score(card.score, { input: x01, recon: reconData, ssimMap: res?.map ?? NO_MAP, width, height, channels, pad: ssim.pad });
+    const s = card.score.rule === 'ssim_mean' ? res!.mean : score(card.score, { input: x01, recon: reconData, ssimMap: res?.map ?? NO_MAP, width, height, channels, pad: ssim.pad, anomaly });
     const mapWanted = wantMap && (mapIfScoreBelow === undefined || s < mapIfScoreBelow);
-    if (mapWanted && !res) res = ssim.compute(x01, reconData);
-    // The map buffer is reused by the next compute(): send a copy.
-    const map = mapWanted ? res!.map.slice() : undefined;
+    let map: Float32Array | undefined;
+    if (mapWanted && mapIsAnomaly) {
+      // 1 - p: the heatmap reads low values as bad, as it does for an SSIM map.
+      map = new Float32Array(plane);
+      for (let i = 0; i < plane; i++) map[i] = 1 - anomaly![i];
+    } else if (mapWanted) {
+      if (!res) res = ssim.compute(x01, reconData);
+      // The map buffer is reused by the next compute(): send a copy.
+      map = res.map.slice();
+    }
     return { score: s, ssimMean: res ? res.mean : null, map, inferMs: t1 - t0, scoreMs: performance.now() - t1 };
   };
 

@@ -1,5 +1,5 @@
 import { InspectdError } from '../errors.js';
-import type { ScoreRule } from '../model/card.js';
+import type { ComboPart, ScoreRule } from '../model/card.js';
 import { quantile } from './stats.js';
 
 /**
@@ -20,11 +20,26 @@ export interface ScoreInputs {
   channels: number;
   /** SSIM crop per side, (win-1)/2; 5 for the 11-tap window. */
   pad?: number;
+  /** Two-stage models: anomaly probability map, H×W (higher = more anomalous). */
+  anomaly?: ArrayLike<number>;
 }
 
 /** Problems with a rule's parameters for maps of this size (empty = usable). */
-export function scoreRuleProblems(rule: ScoreRule, width: number, height: number, pad = 5): string[] {
+export function scoreRuleProblems(rule: ScoreRule | ComboPart, width: number, height: number, pad = 5): string[] {
   const problems: string[] = [];
+  if (rule.rule === 'combo') {
+    const parts = 'parts' in rule ? rule.parts : undefined;
+    if (!parts || parts.length === 0) return ['rule combo needs "parts"'];
+    parts.forEach((p, i) => {
+      for (const m of scoreRuleProblems(p, width, height, pad)) problems.push(`parts[${i}]: ${m}`);
+    });
+    return problems;
+  }
+  if (rule.rule === 'anomaly_max') {
+    if (rule.pool === undefined) problems.push('rule anomaly_max needs "pool"');
+    else if (rule.pool > width || rule.pool > height) problems.push(`pool ${rule.pool} exceeds the ${width}×${height} anomaly map`);
+    return problems;
+  }
   const cw = width - 2 * pad;
   const ch = height - 2 * pad;
   if (cw < 1 || ch < 1) problems.push(`the ${width}×${height} map has nothing left after cropping ${pad} px per side`);
@@ -42,7 +57,7 @@ export function scoreRuleProblems(rule: ScoreRule, width: number, height: number
 }
 
 /** The card's score for one frame. Throws MODEL_SCORE_RULE when the rule cannot apply. */
-export function score(rule: ScoreRule, s: ScoreInputs): number {
+export function score(rule: ScoreRule | ComboPart, s: ScoreInputs): number {
   const pad = s.pad ?? 5;
   const problems = scoreRuleProblems(rule, s.width, s.height, pad);
   if (problems.length) throw new InspectdError('MODEL_SCORE_RULE', `score rule ${rule.rule}: ${problems.join('; ')}`, { rule, problems });
@@ -64,6 +79,19 @@ export function score(rule: ScoreRule, s: ScoreInputs): number {
     }
     case 'residual_pool':
       return 1 - boxMeanExtreme(residual(s, rule.sign!), W, 0, 0, W, H, rule.pool!, 'max');
+    case 'anomaly_max':
+      if (!s.anomaly || s.anomaly.length !== W * H) {
+        throw new InspectdError('MODEL_SCORE_RULE', `score rule anomaly_max needs the model's ${W}×${H} anomaly map, got ${s.anomaly ? s.anomaly.length : 'none'}`);
+      }
+      return 1 - boxMeanExtreme(s.anomaly, W, 0, 0, W, H, rule.pool!, 'max');
+    case 'combo': {
+      // Robust z per part: each signal's spread on good parts sets its weight, so no signal
+      // dominates by units alone; 0 is a typical good part, negative is worse.
+      const parts = (rule as ScoreRule).parts!;
+      let z = 0;
+      for (const p of parts) z += (score(p, s) - p.median) / p.scale;
+      return z / parts.length;
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ScoreRule } from '../../src/model/card.js';
 
 /** Reference values written by test/fixtures/score/make_golden.py (skimage / scipy / numpy). */
 export interface GoldenSsim {
@@ -14,7 +15,9 @@ export interface GoldenSsim {
   y: number[];
   mean: number;
   map: number[];
-  rules: { rule: { rule: 'ssim_mean' | 'ssim_pool_min' | 'ssim_quantile' | 'residual_pool'; pool?: number; q?: number; sign?: 'dark' | 'bright' | 'abs' }; value: number }[];
+  /** An anomaly probability map (H×W) for the two-stage rules. */
+  anomaly: number[];
+  rules: { rule: ScoreRule; value: number }[];
 }
 
 export interface GoldenStats {

@@ -9,7 +9,7 @@ describe('score rules against numpy (golden values)', () => {
     for (const { rule, value } of g.rules) {
       const label = `${g.name}: ${JSON.stringify(rule)}`;
       it(`${label} on the skimage map matches to 1e-9`, () => {
-        const s = score(rule, { input: g.x, recon: g.y, ssimMap: Float64Array.from(g.map), width: g.width, height: g.height, channels: g.channels, pad: g.pad });
+        const s = score(rule, { input: g.x, recon: g.y, ssimMap: Float64Array.from(g.map), width: g.width, height: g.height, channels: g.channels, pad: g.pad, anomaly: g.anomaly });
         expect(Math.abs(s - value)).toBeLessThan(1e-9);
       });
     }
@@ -18,7 +18,7 @@ describe('score rules against numpy (golden values)', () => {
       const y = Float32Array.from(g.y);
       const { map } = new SsimComputer(g.width, g.height, g.channels, { sigma: g.sigma }).compute(x, y);
       for (const { rule, value } of g.rules) {
-        const s = score(rule, { input: x, recon: y, ssimMap: map, width: g.width, height: g.height, channels: g.channels, pad: g.pad });
+        const s = score(rule, { input: x, recon: y, ssimMap: map, width: g.width, height: g.height, channels: g.channels, pad: g.pad, anomaly: Float32Array.from(g.anomaly) });
         expect(Math.abs(s - value), JSON.stringify(rule)).toBeLessThan(1e-6);
       }
     });

@@ -60,3 +60,25 @@ def test_dark_residual_sees_a_dark_line_only():
     dark = score_from_maps(smap, x, y, {'rule': 'residual_pool', 'sign': 'dark', 'pool': 4})[0]
     bright = score_from_maps(smap, x, y, {'rule': 'residual_pool', 'sign': 'bright', 'pool': 4})[0]
     assert dark < 0.95 and bright == 1.0
+
+
+def test_score_rules_match_the_daemon_golden_values():
+    """training/ssim.py and src/score/rules.ts are both checked against the same numpy golden
+    values (test/fixtures/score/golden.json), the two-stage anomaly_max and combo rules too."""
+    import json
+    from pathlib import Path
+    doc = json.loads((Path(__file__).resolve().parents[2] / 'test/fixtures/score/golden.json').read_text())
+    seen = set()
+    for g in doc['ssim']:
+        c, h, w = g['channels'], g['height'], g['width']
+        x = np.array(g['x']).reshape(1, c, h, w)
+        y = np.array(g['y']).reshape(1, c, h, w)
+        smap = np.array(g['map']).reshape(1, h, w)
+        an = np.array(g['anomaly']).reshape(1, 1, h, w)
+        if g['pad'] != 5:
+            continue  # training/ssim.py crops the 11-tap pad only
+        for r in g['rules']:
+            v = score_from_maps(smap, x, y, r['rule'], an)[0]
+            assert abs(v - r['value']) < 1e-9, (g['name'], r['rule'])
+            seen.add(r['rule']['rule'])
+    assert {'anomaly_max', 'combo', 'residual_pool', 'ssim_mean'} <= seen
