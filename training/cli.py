@@ -34,7 +34,9 @@ def cmd_train(a):
     import torch
     from .data import prep, split_holdout
     from .fit import fit
+    from .data import set_kernel
     torch.set_num_threads(a.threads)
+    set_kernel(a.kernel)
     run_dir = Path(a.runs) / a.name
     run_dir.mkdir(parents=True, exist_ok=True)
     log = _log_to(run_dir / 'train.log')
@@ -52,11 +54,19 @@ def cmd_train(a):
            'holdout_frac': a.holdout, 'split': split, 'foreign': a.foreign, 'defects': a.defects, 'test': a.test,
            'exclude': a.exclude, 'limit': a.limit, 'time_budget_min': a.time_budget, 'out': a.out,
            'k_mad': a.k_mad, 'kinds': a.kinds.split(',') if a.kinds else None,
-           'init': str((Path(a.runs) / a.init).resolve()) if a.init else None, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'command': ' '.join(sys.argv)}
+           'init': str((Path(a.runs) / a.init).resolve()) if a.init else None, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'kernel': a.kernel,
+           'data_name': Path(a.data).name, 'command': ' '.join(['python3 -m training'] + sys.argv[1:])}
     (run_dir / 'holdout_names.txt').write_text('\n'.join(names[i] for i in ho) + '\n')
     np.save(run_dir / 'holdout_idx.npy', ho)
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))
-    fit(run_dir, x[tr], x[ho], pool, cfg, log)
+    sel = None
+    if a.defects:
+        d, _ = prep(a.defects, a.size, ch)
+        sel = d[np.sort(np.random.default_rng([a.seed, 4242]).permutation(len(d))[:400])]
+    else:
+        from .finalize import synthetic_defects
+        sel = synthetic_defects(x[ho], a.seed, ('crack', 'scratch'), copies=1)
+    fit(run_dir, x[tr], x[ho], pool, cfg, log, sel_defect=sel, resume=a.resume)
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))
     if not a.no_finalize:
         from .finalize import finalize
@@ -66,8 +76,10 @@ def cmd_train(a):
 def cmd_finalize(a):
     import torch
     torch.set_num_threads(a.threads)
+    from .data import set_kernel
     from .finalize import finalize
     run_dir = Path(a.runs) / a.name
+    set_kernel(json.loads((run_dir / 'config.json').read_text()).get('kernel', 'lanczos3'))
     finalize(run_dir, _log_to(run_dir / 'train.log'), out=a.out, ship_as=a.ship_as, k_mad=a.k_mad)
 
 
@@ -122,6 +134,8 @@ def main(argv=None):
     t.add_argument('--kinds', default=None, help='synthetic anomaly kinds, comma-separated (default: all of training/synth.py KINDS)')
     t.add_argument('--init', default=None, help='run name to fine-tune from (same widths/channels)')
     t.add_argument('--ship-as', default=None, help='name of the shipped files/card (default: --name)')
+    t.add_argument('--kernel', default='area', help="pixel path of the daemon (src/preprocess): 'area' (libjpeg-turbo + area resize) or a sharp kernel such as lanczos3")
+    t.add_argument('--resume', action='store_true', help='continue the run in --name from its ckpt.pt')
     t.set_defaults(fn=cmd_train)
     f = sub.add_parser('finalize', help='calibrate + export + cards for a trained run')
     f.add_argument('--name', required=True)

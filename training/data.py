@@ -10,18 +10,31 @@ REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / 'training' / 'cache'
 
 
+# The pixel path of the daemon that the data goes through (src/preprocess/index.ts): 'area'
+# (libjpeg-turbo / sharp decode + exact area resize) for new models; a model card's own kernel
+# when an existing model is finalized or fine-tuned. Set once per command by the CLI.
+KERNEL = 'area'
+
+
+def set_kernel(kernel: str):
+    global KERNEL
+    KERNEL = kernel
+
+
 def prep(image_dir: str, size: int, channels: int, limit: int | None = None, cache: Path = CACHE) -> tuple[np.ndarray, list[str]]:
-    """uint8 (N,H,W,C) exactly as src/preprocess/sharp.ts produces it (lanczos3, EXIF orient)."""
+    """uint8 (N,H,W,C) exactly as src/preprocess/index.ts produces it for KERNEL (EXIF orient)."""
     image_dir = str(Path(image_dir).resolve())
-    key = hashlib.sha1(f'{image_dir}|{size}|{channels}|{limit}'.encode()).hexdigest()[:12]
+    # lanczos3 keeps the key it had before the kernel was a choice, so old caches stay valid.
+    kk = '' if KERNEL == 'lanczos3' else f'|{KERNEL}'
+    key = hashlib.sha1(f'{image_dir}|{size}|{channels}|{limit}{kk}'.encode()).hexdigest()[:12]
     tag = '_'.join(Path(image_dir).parts[-3:])
-    out = Path(cache) / f'{tag}_{size}_{channels}_{key}.npy'
+    out = Path(cache) / f'{tag}_{size}_{channels}{kk.replace("|", "_")}_{key}.npy'
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         main = REPO / 'dist' / 'cli' / 'prep-dataset-main.js'
         if not main.exists():
             subprocess.run(['npx', 'tsc', '-p', '.'], cwd=REPO, check=True)
-        cmd = ['node', str(main), image_dir, str(out) + '.tmp.npy', str(size), str(channels)] + ([str(limit)] if limit else [])
+        cmd = ['node', str(main), image_dir, str(out) + '.tmp.npy', str(size), str(channels), str(limit or 0), KERNEL]
         subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
         os.replace(str(out) + '.tmp.npy.names.txt', str(out) + '.names.txt')
         os.replace(str(out) + '.tmp.npy', out)

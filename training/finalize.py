@@ -79,7 +79,8 @@ def finalize(run_dir: Path, log=print, out=None, ship_as=None, k_mad=None):
     out = Path(out or cfg['out'])
     out.mkdir(parents=True, exist_ok=True)
     size, ch, name = cfg['size'], cfg['channels'], ship_as or cfg.get('ship_as') or cfg['name']
-    ck = torch.load(run_dir / 'model.pt')
+    # best.pt: the epoch with the best selection AUROC (runs that recorded one); else the last.
+    ck = torch.load(run_dir / ('best.pt' if (run_dir / 'best.pt').exists() else 'model.pt'))
     model = DilatedAE(ch, tuple(cfg['widths']))
     model.load_state_dict(ck['state'])
     model.eval()
@@ -106,7 +107,7 @@ def finalize(run_dir: Path, log=print, out=None, ship_as=None, k_mad=None):
     # Score-rule selection set: held-out goods vs labelled defects (if given) else synthetic ones.
     if cfg.get('defects'):
         sel_def, _ = prep(cfg['defects'], size, ch)
-        sel_kind = f"labelled defects {cfg['defects']} ({len(sel_def)})"
+        sel_kind = f"labelled defects {'/'.join(Path(cfg['defects']).parts[-3:])} ({len(sel_def)})"
     else:
         # Crack-like: thin, darker-than-surface marks (what a crack in concrete looks like);
         # real defect images of this line are never used for a choice.
@@ -160,16 +161,17 @@ def finalize(run_dir: Path, log=print, out=None, ship_as=None, k_mad=None):
         card = {
             'schema': 'inspectd.model-card/1', 'name': name, 'variant': variant, 'onnx_sha256': sha256(path),
             'input': {'name': 'input', 'shape': [1, *shape]}, 'output': {'name': 'output', 'shape': [1, *shape]},
-            'preprocess': {'width': size, 'height': size, 'channels': ch, 'kernel': 'lanczos3', 'mean': [0.0] * ch, 'std': [1.0] * ch},
+            'preprocess': {'width': size, 'height': size, 'channels': ch, 'kernel': cfg.get('kernel', 'lanczos3'), 'mean': [0.0] * ch, 'std': [1.0] * ch,
+                           'decoder': 'libjpeg-turbo (JPEG), sharp (other formats); exact area resize' if cfg.get('kernel') == 'area' else 'sharp'},
             'ssim': {'sigma': SIGMA, 'win': WIN, 'k1': K1, 'k2': K2, 'data_range': DATA_RANGE},
             'score': {**best, 'polarity': 'higher_is_good'},
             'thresholds': {'good_only': {'value': thr, 'rule': thr_rule},
                            'f1_optimal': ({'value': f1t, 'rule': f'max F1 on held-out good vs {sel_kind}'} if f1t is not None else None)},
             'calibration': calib,
             'metrics': res.get('test', {}),
-            'training': {'data': cfg['data'], 'images': int(len(x)), 'split': cfg['split'], 'epochs': cfg.get('epochs_run', cfg['epochs']),
+            'training': {'data': cfg.get('data_name', Path(cfg['data']).name), 'images': int(len(x)), 'split': cfg['split'], 'epochs': cfg.get('epochs_run', cfg['epochs']),
                          'train_minutes': cfg.get('train_minutes'), 'loss': f"(1 - SSIM) + {cfg['l1']} * L1", 'widths': cfg['widths'],
-                         'params': cfg.get('params'), 'macs': cfg.get('macs'), 'seed': cfg['seed'], 'foreign_patches': cfg.get('foreign'),
+                         'params': cfg.get('params'), 'macs': cfg.get('macs'), 'seed': cfg['seed'], 'foreign_patches': Path(cfg['foreign']).name if cfg.get('foreign') else None,
                          'command': cfg.get('command'), 'quantization': 'static QDQ: int8 per-channel symmetric weights, uint8 activations (min/max over calibration goods), int32 bias',
                          'ms_per_inference_1thread_onnxruntime_node': ms[variant], 'optimized_ops': ops if variant == 'int8' else None},
         }

@@ -34,7 +34,36 @@ def loss_fn(y, target, l1: float):
     return (1 - ssim_map(y, target).mean()) + l1 * (y - target).abs().mean()
 
 
-def fit(run_dir: Path, train_u8: np.ndarray, val_u8: np.ndarray, pool, cfg: dict, log=print) -> DilatedAE:
+SELECT_RULES = ({'rule': 'residual_pool', 'sign': 'abs', 'pool': 2}, {'rule': 'residual_pool', 'sign': 'dark', 'pool': 6},
+                {'rule': 'ssim_pool_min', 'pool': 8})
+
+
+def selection_auroc(model, good_u8, defect_u8) -> dict:
+    """Selection-set AUROC of a few score rules for the current weights (picks best.pt)."""
+    from . import metrics as M
+    from .ssim import score_from_maps
+    out = {}
+    with torch.no_grad():
+        sc = []
+        for x_u8 in (good_u8, defect_u8):
+            x = torch.from_numpy(np.ascontiguousarray(x_u8.transpose(0, 3, 1, 2), dtype=np.float32) / 255)
+            y = torch.cat([model(x[i:i + 64]) for i in range(0, len(x), 64)])
+            sm = ssim_map(x.double(), y.double()).numpy()
+            sc.append([score_from_maps(sm, x.numpy(), y.numpy(), r) for r in SELECT_RULES])
+    for k, r in enumerate(SELECT_RULES):
+        out[r['rule'] + f"_{r.get('sign', '')}{r['pool']}"] = round(M.auroc(sc[0][k], sc[1][k]), 4)
+    return out
+
+
+def _save(path: Path, obj):
+    torch.save(obj, str(path) + '.tmp')
+    Path(str(path) + '.tmp').replace(path)
+
+
+def fit(run_dir: Path, train_u8: np.ndarray, val_u8: np.ndarray, pool, cfg: dict, log=print, sel_defect=None, resume=False) -> DilatedAE:
+    """Checkpoint (ckpt.pt: weights, optimiser, epoch, history) after every epoch; `resume`
+    continues from it. With a selection set (held-out goods vs `sel_defect`), best.pt keeps the
+    epoch with the best selection AUROC and progress.json says how far the run got."""
     torch.manual_seed(cfg['seed'])
     c = train_u8.shape[3]
     model = DilatedAE(c, tuple(cfg['widths']))
@@ -51,6 +80,19 @@ def fit(run_dir: Path, train_u8: np.ndarray, val_u8: np.ndarray, pool, cfg: dict
     t0 = time.time()
     history = []
     epoch = 0
+    best = -1.0
+    spent = 0.0
+    ck = run_dir / 'ckpt.pt'
+    if ck.exists():
+        if not resume:
+            raise SystemExit(f'{ck} exists: pass --resume to continue that run, or choose another --name')
+        st = torch.load(ck)
+        model.load_state_dict(st['state'])
+        opt.load_state_dict(st['opt'])
+        epoch, history, best, spent = st['epoch'], st['history'], st['best'], st.get('seconds', 0.0)
+        epochs = st.get('epochs', epochs)
+        log(f'resumed at epoch {epoch + 1} of {epochs}')
+    t0 -= spent
     while epoch < epochs:
         model.train()
         te = time.time()
@@ -72,10 +114,21 @@ def fit(run_dir: Path, train_u8: np.ndarray, val_u8: np.ndarray, pool, cfg: dict
             vl_clean = float(np.mean([loss_fn(model(vy[i:i + 64]), vy[i:i + 64], cfg['l1']).item() for i in range(0, len(vy), 64)]))
         dt = time.time() - te
         rec = {'epoch': epoch + 1, 'train_loss': tot / max(1, len(perm)), 'val_loss_corrupted': vl_cor, 'val_loss_clean': vl_clean, 'lr': lr, 'sec': round(dt, 1)}
+        if sel_defect is not None:
+            rec['selection'] = selection_auroc(model, val_u8, sel_defect)
         history.append(rec)
         log(json.dumps(rec))
         torch.save({'state': model.state_dict(), 'cfg': cfg}, run_dir / 'model.pt')
         epoch += 1
+        if sel_defect is not None and max(rec['selection'].values()) > best:
+            best = max(rec['selection'].values())
+            _save(run_dir / 'best.pt', {'state': model.state_dict(), 'cfg': cfg, 'epoch': epoch, 'selection': rec['selection']})
+            log(f'best selection AUROC {best:.4f} at epoch {epoch}')
+        _save(ck, {'state': model.state_dict(), 'opt': opt.state_dict(), 'epoch': epoch, 'epochs': epochs, 'history': history,
+                   'best': best, 'seconds': time.time() - t0})
+        (run_dir / 'progress.json').write_text(json.dumps({'epoch': epoch, 'epochs': epochs, 'image_iterations': epoch * len(train_u8),
+                                                           'last': rec, 'best_selection': best, 'train_minutes': round((time.time() - t0) / 60, 1),
+                                                           'eta_minutes': round((time.time() - t0) / 60 / epoch * (epochs - epoch), 1)}, indent=1))
         # Wall-clock budget: re-plan every epoch from the mean epoch time (the CPU is shared,
         # so epoch times drift); only ever shortens the cosine schedule.
         if budget < 1e9:
@@ -85,6 +138,7 @@ def fit(run_dir: Path, train_u8: np.ndarray, val_u8: np.ndarray, pool, cfg: dict
                 log(f'time budget {budget} min at {per:.2f} min/epoch: {fit_epochs} epochs instead of {epochs}')
                 epochs = fit_epochs
     cfg['epochs_run'] = epochs
+    cfg['image_iterations'] = epochs * len(train_u8)
     cfg['train_minutes'] = round((time.time() - t0) / 60, 2)
     (run_dir / 'history.json').write_text(json.dumps(history, indent=1))
     torch.save({'state': model.state_dict(), 'cfg': cfg}, run_dir / 'model.pt')

@@ -27,7 +27,26 @@ def add_parser(sub, runs_default):
     h.add_argument('--holdout', type=float, default=0.05, help='must match the AE run (its held-out goods are the selection goods)')
     h.add_argument('--seed', type=int, default=0)
     h.set_defaults(fn=cmd_head, runs_default=runs_default)
+    f = sub.add_parser('finalize-head', help='export AE + head (fp32 + int8), choose the combo rule, calibrate, write cards')
+    f.add_argument('--name', required=True, help='the head run folder under --runs')
+    f.add_argument('--ae', required=True, help='the fp32 AE .onnx the head was trained on (its card is the template)')
+    f.add_argument('--data', required=True, help='the good training folder (held-out goods calibrate)')
+    f.add_argument('--defects', default=None, help='labelled defects for the selection set (as in training)')
+    f.add_argument('--test', default=None, help='folder with good/ and defect/ to report on (never used for choices)')
+    f.add_argument('--exclude', default=None, help='test/good names also reported without (leaked files)')
+    f.add_argument('--out', default=None, help='where the .onnx and cards go (default: models/)')
+    f.add_argument('--ship-as', required=True, help='file/card name, e.g. casting-2stage')
+    f.set_defaults(fn=cmd_finalize_head)
     return h
+
+
+def cmd_finalize_head(a):
+    import torch
+    from .cli import REPO, _log_to
+    from .finalize_head import finalize_head
+    torch.set_num_threads(a.threads)
+    run_dir = Path(a.runs) / a.name
+    finalize_head(run_dir, Path(a.ae), a.data, a.defects, a.test, a.exclude, Path(a.out or REPO / 'models'), a.ship_as, _log_to(run_dir / 'train.log'))
 
 
 def cmd_head(a):
@@ -37,8 +56,10 @@ def cmd_head(a):
     from .fit_head import ae_from_onnx, fit_head
     from .cli import _log_to
     torch.set_num_threads(a.threads)
+    from .data import set_kernel
     card = json.loads(Path(a.ae.replace('.onnx', '.card.json')).read_text())
     size, ch = card['preprocess']['width'], card['preprocess']['channels']
+    set_kernel(card['preprocess']['kernel'])  # the AE's own pixel path
     ae = ae_from_onnx(Path(a.ae), ch, card['training']['widths'])
     run_dir = Path(a.runs) / a.name
     run_dir.mkdir(parents=True, exist_ok=True)

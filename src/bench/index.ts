@@ -70,7 +70,7 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
 async function preprocessOnly(samples: string, model: string, seconds: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
   const { listImages } = await import('../util/images.js');
-  const { preprocessImage } = await import('../preprocess/sharp.js');
+  const { preprocessImage } = await import('../preprocess/index.js');
   const { readCard } = await import('../model/load.js');
   const spec = readCard(model).card.preprocess;
   const bufs = await Promise.all((await listImages(samples)).map((f) => readFile(f)));

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { preprocessImage } from '../preprocess/sharp.js';
+import { preprocessImage } from '../preprocess/index.js';
 import type { PreprocessSpec } from '../preprocess/types.js';
 import type { InspectorPort } from '../daemon/pipeline.js';
 import { errorMessage } from '../errors.js';

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { resolveThreshold } from '../decide/policy.js';
 import { EventBus } from '../events/bus.js';
 import type { InspectionResult } from '../events/types.js';
-import { preprocessImage } from '../preprocess/sharp.js';
+import { preprocessImage } from '../preprocess/index.js';
 import { outboxTopics } from '../publish/topics.js';
 import type { Publisher } from '../publish/types.js';
 import type { Store } from '../store/types.js';

@@ -55,9 +55,11 @@ export const ModelCardSchema = z.object({
     width: z.number().int().positive(),
     height: z.number().int().positive(),
     channels: z.union([z.literal(1), z.literal(3)]),
-    kernel: z.enum(['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3']),
+    kernel: z.enum(['area', 'nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3']),
     mean: z.array(z.number()).min(1),
     std: z.array(z.number().positive()).min(1),
+    /** For people: which decoders the pixel path uses (the kernel decides the code path). */
+    decoder: z.string().optional(),
   }),
   /** Model output is in [0,1] pixel units (sigmoid); SSIM uses data_range 1, Gaussian σ 1.5, 11 taps, K1 .01, K2 .03. */
   ssim: z.object({ sigma: z.number(), win: z.number().int(), k1: z.number(), k2: z.number(), data_range: z.number() }),

@@ -42,6 +42,7 @@ export async function preprocessImage(data: Buffer, spec: PreprocessSpec): Promi
     img = img.extract(r);
   }
   img = spec.channels === 1 ? img.grayscale() : img.toColourspace('srgb').removeAlpha();
+  if (spec.kernel === 'area') throw new InspectdError('MODEL_CARD_INVALID', 'the sharp path has no area kernel: use preprocess/index.ts');
   img = img.resize(spec.width, spec.height, { fit: 'fill', kernel: spec.kernel });
   let raw: { data: Buffer; info: OutputInfo };
   try {

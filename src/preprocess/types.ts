@@ -6,8 +6,12 @@ export interface PreprocessSpec {
   channels: 1 | 3;
   /** Optional region of interest in source pixels, applied after EXIF orientation, before resize. */
   roi?: { left: number; top: number; width: number; height: number } | null;
-  /** sharp resize kernel; training data was prepared with the same sharp call, so pixels match exactly. */
-  kernel: 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
+  /**
+   * 'area': libjpeg-turbo (JPEG) / sharp (other formats) decode, then an exact area resize in
+   * src/preprocess/area.ts; any other value: the sharp resize kernel of older models. Training
+   * prepares its data through the same function either way, so pixels match exactly.
+   */
+  kernel: 'area' | 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
   /** x_float = (x_u8 / 255 - mean) / std, per channel (length 1 or channels). */
   mean: number[];
   std: number[];
