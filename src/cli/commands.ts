@@ -18,8 +18,9 @@ export const USAGE = `usage: inspectd <command> [options]
 
   run --config FILE                 run the inspection daemon
   validate-config --config FILE     check a config (and its model) and list every problem; exit 0 when valid
-  eval --model M.onnx --good DIR --defect DIR [--threshold X] [--exclude LIST] [--json]
-                                    score labelled folders; accuracy, precision, recall, F1, AUROC
+  eval --model M.onnx --good DIR --defect DIR [--threshold X] [--exclude LIST] [--json] [--report DIR]
+                                    score labelled folders; accuracy, precision, recall, F1, AUROC;
+                                    --report: ROC, histogram, confusion, worst misses/false rejects (PNG + HTML)
   calibrate --model M.onnx --good DIR [--png FILE] [--json]
                                     threshold from a folder of good images (the card's good-only rule)
   prep-dataset DIR OUT.npy --size N --channels 1|3 [--limit N]
@@ -32,7 +33,7 @@ const bool = { type: 'boolean' } as const;
 export const COMMANDS: Record<string, Command> = {
   run: { options: { config: str }, run: runCmd },
   'validate-config': { options: { config: str, json: bool }, run: validateConfigCmd },
-  eval: { options: { model: str, good: str, defect: str, threshold: str, exclude: str, json: bool, workers: str, 'scores-out': str }, run: evalCmd },
+  eval: { options: { model: str, good: str, defect: str, threshold: str, exclude: str, json: bool, workers: str, 'scores-out': str, report: str }, run: evalCmd },
   calibrate: { options: { model: str, good: str, png: str, json: bool, workers: str }, run: calibrateCmd },
   'prep-dataset': { options: { size: str, channels: str, limit: str }, run: prepDatasetCmd },
   train: { options: {}, passthrough: true, run: trainCmd },

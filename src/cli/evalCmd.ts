@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { writeEvalReport } from './evalReport.js';
 import type { Values } from './commands.js';
 import { type CliIo, UsageError, line } from './io.js';
 import { progressBar } from './progress.js';
@@ -43,6 +45,11 @@ export async function evalCmd(v: Values, _pos: string[], io: CliIo): Promise<num
       score_rule: card.score,
     };
     if (v['scores-out']) writeFileSync(String(v['scores-out']), JSON.stringify({ good, defect }, null, 1));
+    if (typeof v.report === 'string' && v.report) {
+      const files = await writeEvalReport({ dir: v.report, inspector, good, defect, threshold, confusion: c, auroc: report.auroc, title: `${card.name} ${card.variant} on ${basename(goodDir)} / ${basename(defectDir)}` });
+      (report as Record<string, unknown>).report = files[0];
+      if (!v.json) line(io.err, `report: ${files[0]}`);
+    }
     if (v.json) line(io.out, JSON.stringify(report));
     else line(io.out, formatReport(report));
     return 0;

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { InspectdError } from '../errors.js';
-import { score } from '../score/rules.js';
+import { residualHeat, score } from '../score/rules.js';
 import { ruleUsesAnomaly, ruleUsesSsim } from './card.js';
 import { SsimComputer } from '../score/ssim.js';
 import { outputDimsProblem, sessionProblems, shapeMismatch, type IoMetadata } from './load.js';
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   const needsSsim = ruleUsesSsim(card.score);
   // The heatmap shows the map the decision used: the head's anomaly map when the rule reads it.
   const mapIsAnomaly = ruleUsesAnomaly(card.score);
+  const residualRule = card.score.rule === 'combo' ? card.score.parts!.find((p) => p.rule === 'residual_pool') : card.score.rule === 'residual_pool' ? card.score : undefined;
+  const mapIsResidual = !mapIsAnomaly && !needsSsim && residualRule !== undefined;
 
   const NO_MAP = new Float32Array(0);
   const run = async (data: Float32Array, wantMap: boolean, mapIfScoreBelow: number | undefined) => {
@@ -75,6 +77,10 @@ async function main(): Promise<void> {
       // 1 - p: the heatmap reads low values as bad, as it does for an SSIM map.
       map = new Float32Array(plane);
       for (let i = 0; i < plane; i++) map[i] = 1 - anomaly![i];
+    } else if (mapWanted && mapIsResidual) {
+      map = residualHeat({ input: x01, recon: reconData, ssimMap: NO_MAP, width, height, channels }, residualRule!.sign!);
+      // The record still carries the study's mean SSIM for the frames whose evidence is kept.
+      if (!res) res = ssim.compute(x01, reconData);
     } else if (mapWanted) {
       if (!res) res = ssim.compute(x01, reconData);
       // The map buffer is reused by the next compute(): send a copy.

@@ -95,6 +95,17 @@ export function score(rule: ScoreRule | ComboPart, s: ScoreInputs): number {
   }
 }
 
+/**
+ * The map a residual rule decides on, for heatmaps: 1 - min(1, 2·r) per pixel (low = bad, as an
+ * SSIM map reads), r the rule's signed residual; a residual of 0.5 shows full red.
+ */
+export function residualHeat(s: ScoreInputs, sign: 'dark' | 'bright' | 'abs'): Float32Array {
+  const r = residual(s, sign);
+  const out = new Float32Array(r.length);
+  for (let i = 0; i < r.length; i++) out[i] = 1 - Math.min(1, 2 * r[i]);
+  return out;
+}
+
 /** r = mean over channels of the signed residual (dark / bright / abs), H×W. */
 function residual(s: ScoreInputs, sign: 'dark' | 'bright' | 'abs'): Float64Array {
   const n = s.width * s.height;

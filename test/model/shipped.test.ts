@@ -3,9 +3,12 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInspector } from '../../src/model/client.js';
 import type { Inspector } from '../../src/model/types.js';
-import { preprocessImage } from '../../src/preprocess/sharp.js';
+import * as ort from 'onnxruntime-node';
+import { preprocessImage } from '../../src/preprocess/index.js';
+import { residualHeat } from '../../src/score/rules.js';
 
 const ROOT = resolve(__dirname, '../..');
+const MODEL = join(ROOT, 'models/casting-int8.onnx');
 
 describe('shipped casting model (residual score rule)', () => {
   let insp: Inspector;
@@ -27,6 +30,19 @@ describe('shipped casting model (residual score rule)', () => {
     expect(withMap.map?.length).toBe(128 * 128);
     expect(withMap.ssimMean).toBeGreaterThan(0);
     expect(withMap.score).toBe(without.score);
+  });
+
+  it('the heatmap is the residual the rule decides on (1 - 2·|recon - input|), not the SSIM map', async () => {
+    const t = await tensor('cast_def_0_1412.jpeg');
+    const x = Float32Array.from(t.data);
+    const out = await insp.inspect(t, { wantMap: true });
+    const session = await ort.InferenceSession.create(MODEL);
+    const recon = (await session.run({ input: new ort.Tensor('float32', x, [1, 1, 128, 128]) })).output.data as Float32Array;
+    await session.release();
+    const want = residualHeat({ input: x, recon, ssimMap: new Float32Array(0), width: 128, height: 128, channels: 1 }, 'abs');
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(out.map![i] - want[i]));
+    expect(worst).toBeLessThan(1e-5);
   });
 
   it('scores a defect below and a good part above the card threshold', async () => {
