@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-CACHE = REPO / 'training' / 'cache'
+CACHE = Path(os.environ.get('TRAIN_CACHE') or REPO / 'training' / 'cache')  # tests point it at a temp dir
 
 
 # The pixel path of the daemon that the data goes through (src/preprocess/index.ts): 'area'

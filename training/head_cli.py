@@ -1,4 +1,5 @@
 """`python3 -m training head`: train the discriminative stage on a shipped (or trained) AE."""
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -7,7 +8,7 @@ import numpy as np
 
 
 def add_parser(sub, runs_default):
-    h = sub.add_parser('head', help='train the discriminative stage (DRAEM-style head) on a frozen or jointly tuned AE; resumable')
+    h = sub.add_parser('head', formatter_class=argparse.ArgumentDefaultsHelpFormatter, help='train the discriminative stage (DRAEM-style head) on a frozen or jointly tuned AE; resumable')
     h.add_argument('--data', required=True, help='folder of good training images (the AE\'s training folder)')
     h.add_argument('--name', required=True, help='run folder under --runs; an existing ckpt.pt there is resumed')
     h.add_argument('--ae', required=True, help='the AE: an fp32 .onnx with its .card.json beside it')
@@ -27,7 +28,7 @@ def add_parser(sub, runs_default):
     h.add_argument('--holdout', type=float, default=0.05, help='must match the AE run (its held-out goods are the selection goods)')
     h.add_argument('--seed', type=int, default=0)
     h.set_defaults(fn=cmd_head, runs_default=runs_default)
-    f = sub.add_parser('finalize-head', help='export AE + head (fp32 + int8), choose the combo rule, calibrate, write cards')
+    f = sub.add_parser('finalize-head', formatter_class=argparse.ArgumentDefaultsHelpFormatter, help='export AE + head (fp32 + int8), choose the combo rule, calibrate, write cards')
     f.add_argument('--name', required=True, help='the head run folder under --runs')
     f.add_argument('--ae', required=True, help='the fp32 AE .onnx the head was trained on (its card is the template)')
     f.add_argument('--data', required=True, help='the good training folder (held-out goods calibrate)')

@@ -105,7 +105,48 @@ def foreground(img: np.ndarray) -> np.ndarray:
     return (_box_valid(q[None], 13)[0] > 0).astype(np.float32)
 
 
-SHAPES = {'holes': _blow_holes, 'rough': _rough, 'rim': _rim_chip}
+def _rim(img):
+    """Centre and radius of the part's outer rim: the radius (about the intensity centroid of the
+    textured region) where the mean radial gradient is strongest in the outer half."""
+    g = img.mean(2).astype(np.float64)
+    s = g.shape[0]
+    gy, gx = np.gradient(g)
+    fg = foreground(img)
+    w = fg.sum()
+    cy, cx = ((np.arange(s)[:, None] * fg).sum() / w, (np.arange(s)[None, :] * fg).sum() / w) if w > 0 else (s / 2, s / 2)
+    yy, xx = np.mgrid[0:s, 0:s]
+    rr = np.hypot(yy - cy, xx - cx)
+    radial = np.abs((gx * (xx - cx) + gy * (yy - cy)) / np.maximum(rr, 1e-6))
+    ri = rr.astype(int)
+    prof = np.bincount(ri.ravel(), radial.ravel(), minlength=s) / np.maximum(np.bincount(ri.ravel(), minlength=s), 1)
+    lo, hi = int(0.3 * s), int(0.55 * s)
+    return cx, cy, lo + int(np.argmax(prof[lo:hi])), rr, np.arctan2(yy - cy, xx - cx)
+
+
+def _rim_flash(rng, s, img):
+    """Casting flash / rough rim: a jagged band just outside (or bitten into) the outer rim over
+    part of its circumference, the most common defect in the casting set."""
+    cx, cy, R, rr, th = _rim(img)
+    k = s / 128.0
+    t0, span = rng.uniform(-np.pi, np.pi), rng.uniform(0.3, 2.5)
+    d = np.mod(th - t0, 2 * np.pi)
+    inside = d < span
+    # Jagged width along the arc: a smoothed random walk, 0.5..5 px at 128.
+    n = 64
+    walk = np.abs(np.cumsum(rng.normal(0, 1.0, n))) * k * rng.uniform(0.4, 1.2) + rng.uniform(0.5, 2.0) * k
+    width = np.interp(d / max(span, 1e-6) * (n - 1), np.arange(n), walk)
+    if rng.random() < 0.7:  # flash outside the rim
+        a = inside & (rr >= R - 0.5) & (rr <= R + width)
+        fill = np.full_like(img, float(np.median(img[rr < R])) * rng.uniform(0.35, 0.8))
+    else:  # chipped rim: background bites in
+        a = inside & (rr <= R + 0.5) & (rr >= R - width)
+        fill = np.full_like(img, float(np.median(img[rr > R + 3])) if (rr > R + 3).any() else float(img.mean()))
+    fill = np.clip(fill + rng.normal(0, 0.04, img.shape), 0, 1).astype(np.float32)
+    m = np.asarray(Image.fromarray((a * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.4 * k)), np.float32) / 255
+    return m, fill
+
+
+SHAPES = {'holes': _blow_holes, 'rough': _rough, 'rim': _rim_chip, 'flash': _rim_flash}
 
 
 def anomaly(img: np.ndarray, rng, pool=None, shapes=('holes', 'rough', 'rim'), p_none=0.3, marks=None):

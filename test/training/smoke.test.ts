@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,4 +66,54 @@ describe('training smoke: python -m training train on 8 images, 1 epoch', () => 
     for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]);
     expect(d / a.length).toBeLessThan(0.05);
   });
+});
+
+describe('training smoke: discriminative stage (head) on the smoke AE, 1 epoch, two-stage export', () => {
+  let tmp = '';
+  let steps: ReturnType<typeof spawnSync>[] = [];
+
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'inspectd-head-'));
+    // A few real images: the head needs held-out goods and labelled defects for its selection set.
+    const pick = (from: string, to: string, n: number) => {
+      mkdirSync(to, { recursive: true });
+      for (const f of readdirSync(from).sort().slice(0, n)) copyFileSync(path.join(from, f), path.join(to, f));
+    };
+    pick(goodDir, path.join(tmp, 'good'), 12);
+    pick(path.resolve(goodDir, '../defect'), path.join(tmp, 'defect'), 4);
+    // The temp image folders get their own pixel cache, so CI leaves nothing in training/cache.
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', TRAIN_CACHE: path.join(tmp, 'cache') };
+    const py = (...args: string[]) => spawnSync('/usr/bin/python3', ['-m', 'training', '--runs', path.join(tmp, 'runs'), ...args], { cwd: repoRoot, encoding: 'utf8', env });
+    const ae = path.join(repoRoot, 'models', 'casting-fp32.onnx');
+    steps = [
+      py('head', '--data', path.join(tmp, 'good'), '--name', 'h', '--ae', ae, '--defects', path.join(tmp, 'defect'), '--epochs', '1', '--batch', '4', '--holdout', '0.25'),
+      py('finalize-head', '--name', 'h', '--ae', ae, '--data', path.join(tmp, 'good'), '--defects', path.join(tmp, 'defect'), '--out', path.join(tmp, 'models'), '--ship-as', 'two'),
+    ];
+  }, 240_000);
+
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('trains, keeps a resumable checkpoint and a best.pt, exports and writes cards', () => {
+    for (const s of steps) expect(s.status, String(s.stderr).slice(-3000)).toBe(0);
+    const progress = JSON.parse(readFileSync(path.join(tmp, 'runs', 'h', 'progress.json'), 'utf8'));
+    expect(progress.epoch).toBe(1);
+    expect(statSync(path.join(tmp, 'runs', 'h', 'best.pt')).size).toBeGreaterThan(0);
+  });
+
+  for (const variant of ['fp32', 'int8'] as const) {
+    it(`${variant}: the daemon loads the two-stage model and its card (both outputs checked)`, async () => {
+      const { loadModel } = await import('../../src/model/load.js');
+      const m = await loadModel(path.join(tmp, 'models', `two-${variant}.onnx`));
+      expect(m.card.anomaly_output?.name).toBe('anomaly');
+      const session = await ort.InferenceSession.create(m.modelPath, { intraOpNumThreads: 1 });
+      const x = new Float32Array(128 * 128).map((_, i) => ((i * 7919) % 256) / 255);
+      const out = await session.run({ input: new ort.Tensor('float32', x, [1, 1, 128, 128]) });
+      expect(out.reconstruction.dims).toEqual([1, 1, 128, 128]);
+      expect(out.anomaly.dims).toEqual([1, 1, 128, 128]);
+      expect((out.anomaly.data as Float32Array).every((v) => v >= 0 && v <= 1)).toBe(true);
+      await session.release();
+    });
+  }
 });
