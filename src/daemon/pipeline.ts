@@ -6,7 +6,17 @@ import type { PreprocessSpec, Preprocessed, Tensor } from '../preprocess/types.j
 
 /** What the pipeline needs from the model stage (the worker-backed inspector satisfies it). */
 export interface InspectorPort {
-  inspect(tensor: Tensor, opts: { wantMap: boolean; mapIfScoreBelow?: number }): Promise<{ score: number; map?: Float32Array; inferMs: number; scoreMs: number }>;
+  inspect(tensor: Tensor, opts: { wantMap: boolean; mapIfScoreBelow?: number }): Promise<InspectorOutcome>;
+  /** Decode + resize + score in the model worker (the real inspector); without it the pipeline preprocesses here. */
+  inspectEncoded?(bytes: Uint8Array, opts: { wantMap: boolean; mapIfScoreBelow?: number }): Promise<InspectorOutcome>;
+}
+
+interface InspectorOutcome {
+  score: number;
+  map?: Float32Array;
+  inferMs: number;
+  scoreMs: number;
+  frame?: { pixels: Uint8Array; preprocessMs: number; sourceWidth: number; sourceHeight: number };
 }
 
 /** What the pipeline needs from the plant side (PLC signals). Called on the awaited chain, in seq order. */
@@ -50,24 +60,40 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
   const t0 = d.now();
   let pre: Preprocessed | undefined;
   let t1 = t0;
+  // Maps only for frames below the threshold: they are what gets saved and shown as evidence.
+  const opts = { wantMap: d.wantMaps, mapIfScoreBelow: threshold };
   try {
-    pre = await d.preprocess(frame.data, d.spec);
-    t1 = d.now();
-    // Maps only for frames below the threshold: they are what gets saved and shown as evidence.
-    const out = await d.inspector.inspect(pre.tensor, { wantMap: d.wantMaps, mapIfScoreBelow: threshold });
+    let out: InspectorOutcome;
+    let preprocessMs: number;
+    if (d.inspector.inspectEncoded) {
+      // The worker decodes: each core carries whole frames, this thread keeps timing and I/O.
+      out = await d.inspector.inspectEncoded(frame.data, opts);
+      const f = out.frame!;
+      const { width, height, channels } = d.spec;
+      pre = { tensor: { data: NO_TENSOR, width, height, channels }, pixels: f.pixels, sourceWidth: f.sourceWidth, sourceHeight: f.sourceHeight };
+      preprocessMs = f.preprocessMs;
+    } else {
+      pre = await d.preprocess(frame.data, d.spec);
+      t1 = d.now();
+      preprocessMs = t1 - t0;
+      out = await d.inspector.inspect(pre.tensor, opts);
+    }
     const verdict = decide(out.score, threshold);
     return {
-      result: base(frame, d, threshold, out.score, verdict, { preprocess_ms: t1 - t0, infer_ms: out.inferMs, score_ms: out.scoreMs }),
+      result: base(frame, d, threshold, out.score, verdict, { preprocess_ms: preprocessMs, infer_ms: out.inferMs, score_ms: out.scoreMs }),
       pre,
       map: out.map,
     };
   } catch (err) {
     const stages = { preprocess_ms: (pre ? t1 : d.now()) - t0, infer_ms: 0, score_ms: 0 };
     const r = base(frame, d, threshold, null, 'error', stages);
-    r.error = { code: errorCode(err, pre ? 'MODEL_FAILED' : 'FRAME_DECODE'), message: errorMessage(err) };
+    // In-worker decoding reports FRAME_* / MODEL_* codes itself; the fallback only names the stage.
+    r.error = { code: errorCode(err, pre || d.inspector.inspectEncoded ? 'MODEL_FAILED' : 'FRAME_DECODE'), message: errorMessage(err) };
     return { result: r, pre };
   }
 }
+
+const NO_TENSOR = new Float32Array(0);
 
 function base(frame: Frame, d: PipelineDeps, threshold: number, ssim: number | null, verdict: InspectionResult['verdict'], stages: InspectionResult['stages']): InspectionResult {
   return { station: d.station, seq: frame.seq, ts: frame.wallTs, source: frame.source, ssim, threshold, verdict, latency_ms: 0, stages };

@@ -23,7 +23,8 @@ export function workerScriptUrl(here: string = import.meta.url): URL {
 
 interface Job {
   id: number;
-  data: Float32Array;
+  /** A normalised tensor, or an encoded frame for the worker to decode. */
+  data: Float32Array | Uint8Array;
   opts: InspectOptions;
   resolve: (o: InspectOutcome) => void;
   reject: (e: Error) => void;
@@ -142,6 +143,18 @@ class Pool implements Inspector {
     const d = tensor.data;
     const owns = d.buffer instanceof ArrayBuffer && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength;
     const data = owns ? d : d.slice();
+    return this.enqueue(data, opts);
+  }
+
+  inspectEncoded(bytes: Uint8Array, opts: InspectOptions = {}): Promise<InspectOutcome> {
+    if (this.closing) return Promise.reject(new InspectdError('MODEL_CLOSED', 'inspector is closed'));
+    if (opts.testHook && !this.cfg.init.testHooks) return Promise.reject(new InspectdError('MODEL_TEST_HOOK', 'testHook needs openInspector({ testHooks: true })'));
+    if (this.slots.every((s) => s.state === 'dead')) return Promise.reject(this.allDead());
+    // A capture buffer may be a slice of a shared pool: transfer a copy, never the original.
+    return this.enqueue(new Uint8Array(bytes), opts);
+  }
+
+  private enqueue(data: Float32Array | Uint8Array, opts: InspectOptions): Promise<InspectOutcome> {
     return new Promise<InspectOutcome>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, data, opts, resolve, reject });
       this.dispatch();
@@ -155,7 +168,8 @@ class Pool implements Inspector {
       const job = this.queue.shift()!;
       slot.state = 'busy';
       slot.job = job;
-      const req: InspectRequest = { type: 'inspect', id: job.id, data: job.data, wantMap: job.opts.wantMap ?? false, mapIfScoreBelow: job.opts.mapIfScoreBelow, testHook: job.opts.testHook };
+      const payload = job.data instanceof Float32Array ? { data: job.data } : { encoded: job.data };
+      const req: InspectRequest = { type: 'inspect', id: job.id, ...payload, wantMap: job.opts.wantMap ?? false, mapIfScoreBelow: job.opts.mapIfScoreBelow, testHook: job.opts.testHook };
       // The clock starts when the worker gets the request, not while it waited in the queue.
       job.timer = setTimeout(() => this.onTimeout(slot, job), this.cfg.timeoutMs);
       slot.worker.postMessage(req, [job.data.buffer as ArrayBuffer]);
@@ -170,7 +184,7 @@ class Pool implements Inspector {
     slot.state = 'idle';
     if (msg.type === 'result') {
       this.counts.completed++;
-      job.resolve({ score: msg.score, ssimMean: msg.ssimMean, map: msg.map, inferMs: msg.inferMs, scoreMs: msg.scoreMs });
+      job.resolve({ score: msg.score, ssimMean: msg.ssimMean, map: msg.map, inferMs: msg.inferMs, scoreMs: msg.scoreMs, frame: msg.frame });
     } else {
       this.counts.failed++;
       job.reject(fromWire(msg.error));

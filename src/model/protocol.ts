@@ -26,8 +26,10 @@ export interface TestHook {
 export interface InspectRequest {
   type: 'inspect';
   id: number;
-  /** Normalised planar model input (transferred). */
-  data: Float32Array;
+  /** Normalised planar model input (transferred)... */
+  data?: Float32Array;
+  /** ...or the encoded frame (transferred): the worker decodes and resizes it itself. */
+  encoded?: Uint8Array;
   wantMap: boolean;
   /** Send the map only when the score is below this (saves copying maps of passed parts). */
   mapIfScoreBelow?: number;
@@ -43,5 +45,13 @@ export interface WireError {
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'fatal'; error: WireError }
-  | { type: 'result'; id: number; score: number; ssimMean: number | null; map?: Float32Array; inferMs: number; scoreMs: number }
+  | { type: 'result'; id: number; score: number; ssimMean: number | null; map?: Float32Array; inferMs: number; scoreMs: number; frame?: DecodedFrame }
   | { type: 'failed'; id: number; error: WireError };
+
+/** What the worker made of an encoded frame (inspectEncoded): the model-sized 8-bit pixels (HWC, transferred) for evidence images. */
+export interface DecodedFrame {
+  pixels: Uint8Array;
+  preprocessMs: number;
+  sourceWidth: number;
+  sourceHeight: number;
+}

@@ -1,7 +1,7 @@
 import type { InspectdError } from '../errors.js';
 import type { Tensor } from '../preprocess/types.js';
 import type { ModelCard } from './card.js';
-import type { TestHook } from './protocol.js';
+import type { DecodedFrame, TestHook } from './protocol.js';
 
 /** The model stage's public face: what src/model/client.ts `openInspector` returns and takes. */
 
@@ -39,6 +39,8 @@ export interface InspectOutcome {
   map?: Float32Array;
   inferMs: number;
   scoreMs: number;
+  /** inspectEncoded only: the frame as the model saw it, and what decoding it cost in the worker. */
+  frame?: DecodedFrame;
 }
 
 export interface InspectorStats {
@@ -64,6 +66,12 @@ export interface Inspector {
    * is copied instead. Requests queue while every worker is busy — bound that in the caller.
    */
   inspect(tensor: Tensor, opts?: InspectOptions): Promise<InspectOutcome>;
+  /**
+   * Decode, resize and score an encoded frame (JPEG, PNG, …) entirely in a worker, so each core
+   * carries whole frames and the main thread keeps only timing and I/O. The bytes are copied
+   * once and the copy transferred; FRAME_* errors come back as rejections.
+   */
+  inspectEncoded(bytes: Uint8Array, opts?: InspectOptions): Promise<InspectOutcome>;
   stats(): InspectorStats;
   /** Rejects queued and in-flight requests (MODEL_CLOSED) and terminates every worker. Idempotent. */
   close(): Promise<void>;

@@ -6,7 +6,8 @@ import { ruleUsesAnomaly, ruleUsesSsim } from './card.js';
 import { SsimComputer } from '../score/ssim.js';
 import { outputDimsProblem, sessionProblems, shapeMismatch, type IoMetadata } from './load.js';
 import { unitPlanes } from './planes.js';
-import type { InspectRequest, WireError, WorkerInit, WorkerReply } from './protocol.js';
+import type { DecodedFrame, InspectRequest, WireError, WorkerInit, WorkerReply } from './protocol.js';
+import { preprocessImage } from '../preprocess/index.js';
 
 /**
  * Worker-thread entry: one onnxruntime session + one SsimComputer. onnxruntime-node's
@@ -112,11 +113,23 @@ async function main(): Promise<void> {
       while (Date.now() < until);
     }
     try {
-      if (req.data.length !== plane * channels) {
-        throw new InspectdError('MODEL_INPUT_SHAPE', `input has ${req.data.length} values, the model takes ${channels}×${height}×${width}`);
+      let data = req.data;
+      let frame: DecodedFrame | undefined;
+      if (req.encoded) {
+        const t0 = performance.now();
+        const pre = await preprocessImage(Buffer.from(req.encoded.buffer, req.encoded.byteOffset, req.encoded.byteLength), card.preprocess, { sync: true });
+        const px = pre.pixels;
+        // Transferable only when the pixels own their buffer (sharp's may be a pooled slice).
+        const pixels = px.byteOffset === 0 && px.byteLength === px.buffer.byteLength ? px : px.slice();
+        frame = { pixels, preprocessMs: performance.now() - t0, sourceWidth: pre.sourceWidth, sourceHeight: pre.sourceHeight };
+        data = pre.tensor.data;
       }
-      const r = await run(req.data, req.wantMap, req.mapIfScoreBelow);
-      post({ type: 'result', id: req.id, ...r }, r.map ? [r.map.buffer as ArrayBuffer] : []);
+      if (!data || data.length !== plane * channels) {
+        throw new InspectdError('MODEL_INPUT_SHAPE', `input has ${data?.length ?? 0} values, the model takes ${channels}×${height}×${width}`);
+      }
+      const r = await run(data, req.wantMap, req.mapIfScoreBelow);
+      const transfer = [...(r.map ? [r.map.buffer as ArrayBuffer] : []), ...(frame ? [frame.pixels.buffer as ArrayBuffer] : [])];
+      post({ type: 'result', id: req.id, ...r, frame }, transfer);
     } catch (err) {
       post({ type: 'failed', id: req.id, error: wire(err) });
     }

@@ -4,7 +4,7 @@ import { InspectdError } from '../errors.js';
 import { crop, orient, resizeArea, toChannels, type Image8 } from './area.js';
 import { isJpeg, readJpegHeader } from './jpegHeader.js';
 import { MAX_INPUT_PIXELS, toPlanarFloat } from './sharp.js';
-import type { PreprocessSpec, Preprocessed } from './types.js';
+import type { PreprocessOptions, PreprocessSpec, Preprocessed } from './types.js';
 
 /**
  * The 'area' pixel path (model cards with `preprocess.kernel: "area"`): JPEG and MJPEG frames
@@ -13,9 +13,9 @@ import type { PreprocessSpec, Preprocessed } from './types.js';
  * orientation, ROI, and an exact area resize, all in src/preprocess/area.ts. `inspectd
  * prep-dataset` runs this same function, so training sees the field's pixels bit for bit.
  */
-export async function preprocessArea(data: Buffer, spec: PreprocessSpec): Promise<Preprocessed> {
+export async function preprocessArea(data: Buffer, spec: PreprocessSpec, opts: PreprocessOptions = {}): Promise<Preprocessed> {
   if (data.length === 0) throw new InspectdError('FRAME_EMPTY', 'frame has zero bytes');
-  let img = isJpeg(data) ? await decodeJpeg(data, spec.channels) : await decodeOther(data);
+  let img = isJpeg(data) ? await decodeJpeg(data, spec.channels, opts.sync === true) : await decodeOther(data);
   img = toChannels(img, spec.channels);
   const srcW = img.width;
   const srcH = img.height;
@@ -30,7 +30,7 @@ export async function preprocessArea(data: Buffer, spec: PreprocessSpec): Promis
   return { tensor: { data: toPlanarFloat(pixels, spec), width: spec.width, height: spec.height, channels: spec.channels }, pixels, sourceWidth: spec.roi ? srcW : 0, sourceHeight: spec.roi ? srcH : 0 };
 }
 
-async function decodeJpeg(data: Buffer, channels: 1 | 3): Promise<Image8> {
+async function decodeJpeg(data: Buffer, channels: 1 | 3, sync: boolean): Promise<Image8> {
   const h = readJpegHeader(data);
   if (!h) throw new InspectdError('FRAME_DECODE', 'cannot decode image: JPEG without a frame header');
   if (h.width * h.height > MAX_INPUT_PIXELS) {
@@ -38,7 +38,9 @@ async function decodeJpeg(data: Buffer, channels: 1 | 3): Promise<Image8> {
   }
   let r: { data: Buffer; width: number; height: number };
   try {
-    r = await turbo.decompress(data, { format: channels === 1 ? turbo.FORMAT_GRAY : turbo.FORMAT_RGB });
+    const format = channels === 1 ? turbo.FORMAT_GRAY : turbo.FORMAT_RGB;
+    // In a model worker the thread is ours: decode on it instead of hopping to libuv's pool.
+    r = sync ? turbo.decompressSync(data, { format }) : await turbo.decompress(data, { format });
   } catch (err) {
     // libjpeg-turbo reports a truncated or corrupt stream as a warning whose text is often "No error".
     const msg = (err as Error).message;

@@ -5,11 +5,11 @@
  */
 import { preprocessArea } from './areaPath.js';
 import { preprocessImage as preprocessSharp } from './sharp.js';
-import type { PreprocessSpec, Preprocessed } from './types.js';
+import type { PreprocessOptions, PreprocessSpec, Preprocessed } from './types.js';
 
-export type { PreprocessSpec, Preprocessed, Tensor } from './types.js';
+export type { PreprocessOptions, PreprocessSpec, Preprocessed, Tensor } from './types.js';
 export { toPlanarFloat, MAX_INPUT_PIXELS } from './sharp.js';
 
-export function preprocessImage(data: Buffer, spec: PreprocessSpec): Promise<Preprocessed> {
-  return spec.kernel === 'area' ? preprocessArea(data, spec) : preprocessSharp(data, spec);
+export function preprocessImage(data: Buffer, spec: PreprocessSpec, opts: PreprocessOptions = {}): Promise<Preprocessed> {
+  return spec.kernel === 'area' ? preprocessArea(data, spec, opts) : preprocessSharp(data, spec);
 }

@@ -33,3 +33,8 @@ export interface Preprocessed {
   sourceWidth: number;
   sourceHeight: number;
 }
+
+export interface PreprocessOptions {
+  /** Decode JPEG on the calling thread (model workers) rather than on libuv's pool. */
+  sync?: boolean;
+}
