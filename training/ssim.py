@@ -83,7 +83,7 @@ def score_from_maps(smap: np.ndarray, x: np.ndarray, y: np.ndarray, rule: dict, 
         a = anomaly.reshape(n, anomaly.shape[-2], anomaly.shape[-1]).astype(np.float64)
         return 1.0 - _box_valid(a, rule['pool']).reshape(n, -1).max(1)
     if name == 'combo':
-        # Mean robust z (part - median) / scale over the parts, as src/score/rules.ts.
+        # Logistic of the mean robust z (part - median) / scale over the parts, as src/score/rules.ts.
         z = [(score_from_maps(smap, x, y, p, anomaly) - p['median']) / p['scale'] for p in rule['parts']]
-        return np.mean(z, axis=0)
+        return 1.0 / (1.0 + np.exp(-np.mean(z, axis=0)))  # bounded like every score; 0.5 = typical good
     raise ValueError(f'unknown score rule {name}')

@@ -30,8 +30,9 @@ export const ScoreRuleSchema = z.object({
    *                'bright' = max(input-recon, 0), 'abs' = |recon-input| (inputs in [0,1])
    * anomaly_max    1 - max over a `pool`×`pool` box mean (stride 1, valid, uncropped) of the
    *                discriminative head's anomaly probability map (the model's `anomaly` output)
-   * combo          mean over `parts` of the robust z-score (part - median) / scale, each part a
-   *                rule above with its statistics on held-out goods: 0 is a typical good part
+   * combo          logistic of the mean over `parts` of the robust z-score (part - median) / scale,
+   *                each part a rule above with its statistics on held-out goods: 1 / (1 + e^-z̄),
+   *                so 0.5 is a typical good part and the score stays in (0, 1)
    * Every rule gives a score where higher means "more like a good part".
    */
   rule: z.enum(SCORE_RULES),

@@ -90,7 +90,8 @@ export function score(rule: ScoreRule | ComboPart, s: ScoreInputs): number {
       const parts = (rule as ScoreRule).parts!;
       let z = 0;
       for (const p of parts) z += (score(p, s) - p.median) / p.scale;
-      return z / parts.length;
+      // Logistic of the mean z: bounded (0, 1) like every other score, 0.5 = a typical good part.
+      return 1 / (1 + Math.exp(-z / parts.length));
     }
   }
 }
