@@ -1,0 +1,23 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * The signals that stop the daemon cleanly (safe outputs, pulses drained, rows flushed, exit 0).
+ * SIGHUP is one of them: there is no config reload (restart to apply a change), and its default
+ * action would kill the process with no stop at all.
+ */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * Route the stop signals to `abort`, from before any command module is loaded: a signal that
+ * arrives during start-up must stop the start-up, not be lost. A second signal does not start a
+ * second stop (the first has its own deadline); it is only reported.
+ */
+export function abortOnStopSignals(proc: NodeJS.Process, abort: AbortController, err: Writable): void {
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) abort.abort(new Error(`received ${sig}`));
+    else err.write(`inspectd: ${sig} again, stop already in progress\n`);
+  };
+  for (const sig of STOP_SIGNALS) proc.on(sig, onSignal);
+}
