@@ -7,12 +7,12 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli/io.js';
 import { UsageError, line } from '../cli/io.js';
-import { abortOnStopSignals } from './signals.js';
+import { abortOnStopSignals, stopSignals } from './signals.js';
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   const abort = new AbortController();
-  abortOnStopSignals(process, abort, process.stderr);
+  abortOnStopSignals(process, stopSignals(command), abort, process.stderr);
   // Loaded after the signal handlers: loading every command takes ~0.5 s on a loaded machine, and a
   // SIGTERM in that window would otherwise kill the process with no stop.
   const { COMMANDS, USAGE } = await import('../cli/commands.js');
