@@ -30,4 +30,5 @@ export { SimGpio } from './sim.js';
 export { GpiodGpio } from './gpiod.js';
 export { createPlcSignals, type PlcSignals, type PlcOptions, type PlcStats, type Part } from './plc.js';
 export { systemClock, type Clock } from './clock.js';
+export { drainBoundMs } from './drain.js';
 export type { GpioPort, OutputLine, RejectOutput } from './types.js';

@@ -1,6 +1,7 @@
 import { InspectdError } from '../errors.js';
 import type { Logger } from '../capture/log.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { drainBoundMs, drainUntil } from './drain.js';
 import { RejectPulses, Strobes } from './pulses.js';
 import type { GpioPort, OutputLine, RejectOutput } from './types.js';
 
@@ -37,6 +38,8 @@ export interface PlcStats {
   pulses: number;
   /** Reject requests folded into an overlapping pulse. */
   merged: number;
+  /** Scheduled reject pulses cancelled at close because the drain bound passed (normally 0). */
+  dropped: number;
   /** Parts whose decision missed the deadline. */
   late: number;
   /** Decisions that arrived after their part had already been handled as late (ignored). */
@@ -65,7 +68,11 @@ export interface PlcSignals extends RejectOutput {
   /** The daemon's view: model warm and running (true) or not (false, e.g. fatal camera fault). */
   setReady(ready: boolean): void;
   stats(): PlcStats;
-  /** Clear timers, drive every output to its safe (de-asserted) state, release the lines. Idempotent. */
+  /**
+   * Drop ready and the heartbeat, let every scheduled reject pulse, pending decision deadline and
+   * strobe run out (at most drainBoundMs), then drive every output to its safe (de-asserted) state
+   * and release the lines. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -94,8 +101,10 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     throw new InspectdError('GPIO_CONFIG', `travel_ms (${o.travelMs}) must exceed decision_margin_ms (${margin}): every part would be late`);
   }
 
-  const st: PlcStats = { expected: 0, decided: 0, passed: 0, rejected: 0, pulses: 0, merged: 0, late: 0, lateDecisions: 0, missed: 0, failed: 0, strobes: 0, inFlight: 0, ready: false };
-  let phase: 'new' | 'open' | 'closed' = 'new';
+  const st: PlcStats = { expected: 0, decided: 0, passed: 0, rejected: 0, pulses: 0, merged: 0, dropped: 0, late: 0, lateDecisions: 0, missed: 0, failed: 0, strobes: 0, inFlight: 0, ready: false };
+  // draining: stopping, but decisions and deadlines still end in pulses until the drain is over.
+  let phase: 'new' | 'open' | 'draining' | 'closed' = 'new';
+  let poke: (() => void) | null = null; // while draining: ends the drain once nothing is left
   let closing: Promise<void> | null = null;
   const inFlight = new Map<number, { part: Part; timer: TimerHandle }>();
   const lateSeqs = new Set<number>();
@@ -108,15 +117,16 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
 
   const set = (line: OutputLine, v: 0 | 1) => gpio.set(line, v);
 
-  function usable(what: string): boolean {
-    if (phase === 'open') return true;
+  function usable(what: string, whileDraining = false): boolean {
+    if (phase === 'open' || (whileDraining && phase === 'draining')) return true;
     if (phase === 'new') throw new InspectdError('GPIO_STATE', `PLC signals: ${what} before start()`);
     log.debug({ what }, 'PLC signals closed; ignored');
     return false;
   }
 
-  const pulser = new RejectPulses({ clock, set, travelMs: o.travelMs, pulseMs: o.pulseMs, log, stats: st });
-  const strober = new Strobes({ clock, set, strobeMs, stats: st });
+  const idle = () => poke?.();
+  const pulser = new RejectPulses({ clock, set, travelMs: o.travelMs, pulseMs: o.pulseMs, log, stats: st, onIdle: idle });
+  const strober = new Strobes({ clock, set, strobeMs, stats: st, onIdle: idle });
   const scheduleReject = (part: Part, why: string) => pulser.schedule(part, why);
   const strobe = () => strober.fire();
 
@@ -149,6 +159,19 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     if (onLate === 'reject') scheduleReject(part, 'late');
     else st.passed++;
     strobe();
+    idle();
+  }
+
+  /** Keep the outputs live until nothing is scheduled or in flight, or the bound passes. */
+  function drain(): Promise<void> {
+    phase = 'draining';
+    wantReady = false;
+    applyHealth(); // ready and the heartbeat drop at once: the PLC must not trust new parts
+    const boundMs = drainBoundMs({ travelMs: o.travelMs, pulseMs: o.pulseMs, strobeMs });
+    if (inFlight.size > 0 || pulser.busy) log.info({ parts_in_flight: inFlight.size, bound_ms: boundMs }, 'closing: draining scheduled reject pulses first');
+    const d = drainUntil(clock, boundMs, () => inFlight.size === 0 && !pulser.busy && !strober.busy);
+    poke = d.poke;
+    return d.done.then(() => void (poke = null));
   }
 
   // ---- health: ready + heartbeat ------------------------------------------------------------
@@ -202,10 +225,11 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     },
 
     decided(part, reject) {
-      if (!usable('decided') || !settle(part)) return;
+      if (!usable('decided', true) || !settle(part)) return;
       if (reject) scheduleReject(part, 'decision');
       else st.passed++;
       strobe();
+      idle();
     },
 
     reject(part) {
@@ -217,12 +241,13 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     },
 
     failed(part, reason) {
-      if (!usable('failed') || !settle(part)) return;
+      if (!usable('failed', true) || !settle(part)) return;
       st.failed++;
       log.warn({ seq: part.seq, reason, policy: onError }, 'inspection failed');
       if (onError === 'reject') scheduleReject(part, 'failed');
       else st.passed++;
       strobe();
+      idle();
     },
 
     progress,
@@ -239,8 +264,9 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     close() {
       if (closing) return closing;
       const wasOpen = phase === 'open';
-      phase = 'closed';
       closing = (async () => {
+        if (wasOpen) await drain();
+        phase = 'closed';
         for (const f of inFlight.values()) clock.clearTimeout(f.timer);
         if (inFlight.size > 0) log.warn({ parts: inFlight.size }, 'closing with parts still in flight');
         inFlight.clear();

@@ -10,13 +10,28 @@ interface Part {
 interface Pulse {
   start: number;
   end: number;
-  seqs: number[];
+  /** The parts it ejects, as a range and a count: back-to-back rejects can merge thousands. */
+  firstSeq: number;
+  lastSeq: number;
+  parts: number;
   active: boolean;
   startTimer?: TimerHandle;
   endTimer?: TimerHandle;
 }
 
 type SetLine = (line: OutputLine, v: 0 | 1) => void;
+
+/** Merges are logged at most this often (as a count): back-to-back rejects merge on every part. */
+export const MERGE_LOG_EVERY_MS = 10_000;
+
+export interface PulseStats {
+  rejected: number;
+  missed: number;
+  merged: number;
+  pulses: number;
+  /** Scheduled pulses cancelled by clear() before they were driven (a drain that ran out of time). */
+  dropped: number;
+}
 
 /**
  * Reject pulses timed from capture (capture + travel), through a FIFO of parts in flight.
@@ -25,8 +40,16 @@ type SetLine = (line: OutputLine, v: 0 | 1) => void;
  */
 export class RejectPulses {
   private pulses: Pulse[] = []; // sorted by start, never overlapping
+  private mergesUnlogged = 0;
+  private mergeLoggedAt = -Infinity;
+  private lastMerged: Pulse | undefined;
 
-  constructor(private readonly o: { clock: Clock; set: SetLine; travelMs: number; pulseMs: number; log: Logger; stats: { rejected: number; missed: number; merged: number; pulses: number } }) {}
+  constructor(private readonly o: { clock: Clock; set: SetLine; travelMs: number; pulseMs: number; log: Logger; stats: PulseStats; onIdle?: () => void }) {}
+
+  /** Pulses scheduled or on the line. */
+  get busy(): boolean {
+    return this.pulses.length > 0;
+  }
 
   schedule(part: Part, why: string): void {
     const { clock, stats: st, log } = this.o;
@@ -38,30 +61,34 @@ export class RejectPulses {
       log.error({ code: 'GPIO_REJECT_MISSED', seq: part.seq, why, late_ms: now - due }, 'reject came after the part passed the ejector');
       return;
     }
-    let start = due;
-    let end = due + this.o.pulseMs;
-    const seqs = [part.seq];
+    const pulse: Pulse = { start: due, end: due + this.o.pulseMs, firstSeq: part.seq, lastSeq: part.seq, parts: 1, active: false };
     // Fold every pulse this one overlaps or touches into one (a merged pulse ejects both parts).
     const keep: Pulse[] = [];
-    let active = false;
+    let folded = 0;
     for (const p of this.pulses) {
-      if (p.start <= end && start <= p.end) {
-        start = Math.min(start, p.start);
-        end = Math.max(end, p.end);
-        seqs.push(...p.seqs);
-        active ||= p.active;
+      if (p.start <= pulse.end && pulse.start <= p.end) {
+        pulse.start = Math.min(pulse.start, p.start);
+        pulse.end = Math.max(pulse.end, p.end);
+        pulse.firstSeq = Math.min(pulse.firstSeq, p.firstSeq);
+        pulse.lastSeq = Math.max(pulse.lastSeq, p.lastSeq);
+        pulse.parts += p.parts;
+        pulse.active ||= p.active;
         if (p.startTimer !== undefined) clock.clearTimeout(p.startTimer);
         if (p.endTimer !== undefined) clock.clearTimeout(p.endTimer);
-        st.merged++;
+        folded++;
       } else keep.push(p);
     }
-    if (seqs.length > 1) log.warn({ seqs, start, end }, 'reject pulses overlap; merged into one');
-    const pulse: Pulse = { start, end, seqs, active };
+    if (folded) {
+      st.merged += folded;
+      this.mergesUnlogged += folded;
+      this.lastMerged = pulse;
+      if (now - this.mergeLoggedAt >= MERGE_LOG_EVERY_MS) this.logMerges(now);
+    }
     keep.push(pulse);
     this.pulses = keep.sort((a, b) => a.start - b.start);
-    if (active) pulse.endTimer = clock.setTimeout(() => this.end(pulse), end - now);
-    else if (start <= now) this.start(pulse); // travel 0: out at the decision, not a timer tick later
-    else pulse.startTimer = clock.setTimeout(() => this.start(pulse), start - now);
+    if (pulse.active) pulse.endTimer = clock.setTimeout(() => this.end(pulse), pulse.end - now);
+    else if (pulse.start <= now) this.start(pulse); // travel 0: out at the decision, not a timer tick later
+    else pulse.startTimer = clock.setTimeout(() => this.start(pulse), pulse.start - now);
   }
 
   /** Cancel everything scheduled (the caller drives the line to its safe state). */
@@ -71,9 +98,22 @@ export class RejectPulses {
       if (p.startTimer !== undefined) clock.clearTimeout(p.startTimer);
       if (p.endTimer !== undefined) clock.clearTimeout(p.endTimer);
     }
-    const dropped = this.pulses.filter((p) => !p.active).length;
-    if (dropped) log.warn({ pulses: dropped }, 'closing drops scheduled reject pulses');
+    const dropped = this.pulses.filter((p) => !p.active);
+    if (dropped.length) {
+      this.o.stats.dropped += dropped.length;
+      log.warn({ code: 'GPIO_REJECT_DROPPED', pulses: dropped.length, parts: dropped.reduce((n, p) => n + p.parts, 0), first_seq: dropped[0].firstSeq }, 'closing drops scheduled reject pulses');
+    }
+    if (this.mergesUnlogged) this.logMerges(clock.now());
     this.pulses = [];
+  }
+
+  /** One bounded line for every merge since the last such line (the count, not the seqs). */
+  private logMerges(now: number): void {
+    const p = this.lastMerged!;
+    const latest = { first_seq: p.firstSeq, last_seq: p.lastSeq, parts: p.parts, start: p.start, end: p.end };
+    this.o.log.warn({ merges: this.mergesUnlogged, merged_total: this.o.stats.merged, latest }, `reject pulses overlap; merged (logged at most every ${MERGE_LOG_EVERY_MS / 1000} s)`);
+    this.mergesUnlogged = 0;
+    this.mergeLoggedAt = now;
   }
 
   private start(p: Pulse): void {
@@ -96,6 +136,7 @@ export class RejectPulses {
     p.endTimer = undefined;
     this.pulses = this.pulses.filter((x) => x !== p);
     this.o.set('reject', 0);
+    if (this.pulses.length === 0) this.o.onIdle?.();
   }
 }
 
@@ -105,7 +146,12 @@ export class Strobes {
   private freeAt = -Infinity;
   private down: TimerHandle | undefined; // pending end of the strobe now high
 
-  constructor(private readonly o: { clock: Clock; set: SetLine; strobeMs: number; stats: { strobes: number } }) {}
+  constructor(private readonly o: { clock: Clock; set: SetLine; strobeMs: number; stats: { strobes: number }; onIdle?: () => void }) {}
+
+  /** A strobe is high or queued. */
+  get busy(): boolean {
+    return this.timers.size > 0;
+  }
 
   fire(): void {
     const { clock, strobeMs } = this.o;
@@ -142,6 +188,7 @@ export class Strobes {
       this.timers.delete(t);
       this.down = undefined;
       set('result_valid', 0);
+      if (this.timers.size === 0) this.o.onIdle?.();
     }, this.o.strobeMs);
     this.down = t;
     this.timers.add(t);

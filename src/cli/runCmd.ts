@@ -17,6 +17,8 @@ export const STOP_DEADLINE_MS = 10_000;
  * A fatal fault exits 1 so systemd's Restart=always brings the station back.
  */
 export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<number> {
+  // Taken before the first await: an abort listener added after the signal fired never runs.
+  const aborted = whenAborted(io.signal);
   const file = req(v.config, '--config');
   const { config, problems } = await checkConfig(file);
   if (!config) {
@@ -27,23 +29,30 @@ export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<numb
   mkdirSync(config.storage.images, { recursive: true });
   const log = pino({ level: config.log.level, base: { station: config.station } }, io.out);
   const app = createApp(config, { env: io.env, pid: io.pid, log });
-  const onAbort = () => void app.stop('signal');
-  io.signal.addEventListener('abort', onAbort, { once: true });
+  // The deadline runs from the stop request: a signal during start-up stops the start-up too
+  // (app.start() returns early), and a start-up stage that hangs cannot hold the stop forever.
+  let stopped: Promise<'stopped' | 'timeout'> | undefined;
+  const stopWithin = (reason: string) =>
+    (stopped ??= Promise.race([app.stop(reason).then(() => 'stopped' as const), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), STOP_DEADLINE_MS).unref())]));
+  void aborted.then(() => stopWithin('signal'));
   let code = 0;
   try {
-    await app.start();
-    await Promise.race([app.done, new Promise<void>((r) => io.signal.addEventListener('abort', () => r(), { once: true }))]);
+    if (!io.signal.aborted) await Promise.race([app.start(), aborted]);
+    await Promise.race([app.done, aborted]);
   } catch (err) {
     log.fatal({ err }, 'fatal');
     code = 1;
   } finally {
-    const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), STOP_DEADLINE_MS).unref());
-    if ((await Promise.race([app.stop(io.signal.aborted ? 'signal' : code ? 'fatal error' : 'source ended'), deadline])) === 'timeout') {
+    if ((await stopWithin(io.signal.aborted ? 'signal' : code ? 'fatal error' : 'source ended')) === 'timeout') {
       log.error({ deadline_ms: STOP_DEADLINE_MS }, 'stop deadline passed; exiting anyway');
       code = code || 1;
     }
-    io.signal.removeEventListener('abort', onAbort);
   }
   log.flush?.();
   return code;
+}
+
+/** Resolves once `signal` is aborted, including when it already was. */
+function whenAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 }

@@ -74,8 +74,9 @@ export const GpioSchema = z
     lines: z
       .strictObject({ reject: line.optional(), ready: line.optional(), heartbeat: line.optional(), result_valid: line.optional() })
       .default({}),
-    travel_ms: z.number().min(0).default(0),
-    pulse_ms: z.number().positive().default(50),
+    // Bounded so a stop can still drive every scheduled pulse within its 10 s deadline (README).
+    travel_ms: z.number().min(0).max(5000, 'travel_ms must be <= 5000: a stop waits for the pulses in flight').default(0),
+    pulse_ms: z.number().positive().max(1000, 'pulse_ms must be <= 1000: a stop waits for the pulses in flight').default(50),
     strobe_ms: z.number().positive().default(10),
     /** Parts whose decision is not in by capture + travel − this margin are rejected (fail-safe). */
     decision_margin_ms: z.number().min(0).default(5),

@@ -67,6 +67,9 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   done.catch(() => {}); // observed by the caller; avoid an unhandled rejection before it awaits
   let stopping: Promise<void> | null = null;
   let pipelineSettled: Promise<void> = Promise.resolve();
+  let startSettled: Promise<void> = Promise.resolve();
+  // A stop during start-up: start() returns at its next stage boundary, stop() then closes what it opened.
+  const halted = () => abort.signal.aborted;
 
   const levels: Record<OutputLine, 0 | 1> = { reject: 0, ready: 0, heartbeat: 0, result_valid: 0 };
   let latest: LatestFrame | null = null;
@@ -74,7 +77,14 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   let pausedSkipped = 0; // frames taken from the camera and discarded while paused
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
 
-  async function start(): Promise<void> {
+  function start(): Promise<void> {
+    const p = open();
+    startSettled = p.then(() => {}, () => {});
+    return p;
+  }
+
+  async function open(): Promise<void> {
+    if (halted()) return;
     notify = createSdNotify({ socket: envs.env.NOTIFY_SOCKET ?? null, log: log.child({ stage: 'systemd' }) });
     steps.push({ name: 'sd_notify', close: () => notify!.close() });
     void notify.status('starting: loading model');
@@ -93,6 +103,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       onRestart: (info: unknown) => log.warn({ info }, 'model worker restarted'),
     } as Parameters<typeof openInspector>[1]);
     steps.push({ name: 'model', close: () => inspector!.close() });
+    if (halted()) return;
     const card = inspector.card;
     controls.threshold = resolveThreshold(config.model.threshold, card);
     log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: controls.threshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
@@ -104,6 +115,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       log: log.child({ stage: 'store' }),
     });
     steps.push({ name: 'store', close: () => store!.close() });
+    if (halted()) return;
     store.recordThresholdChange({ ts: Date.now(), station, old: null, new: controls.threshold, who: 'config', reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' });
 
     const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r) });
@@ -142,6 +154,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     });
     await plc.start();
     steps.push({ name: 'gpio', close: () => plc!.close() });
+    if (halted()) return;
 
     if (config.modbus.enabled) {
       const { startModbus } = await import('../modbus/server.js');
@@ -176,6 +189,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       steps.push({ name: 'http', close: () => web.close() });
     }
 
+    if (halted()) return;
     statsTimer = setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000);
     statsTimer.unref();
 
@@ -234,6 +248,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       void notify?.stopping();
       plc?.setReady(false);
       abort.abort();
+      await startSettled;
       if (statsTimer) clearInterval(statsTimer);
       // Let frames already in flight get their decision (and their rows) before sinks close.
       try {

@@ -70,6 +70,8 @@ export function createMetrics(d: MetricsDeps): Metrics {
   total('inspectd_rejects_total', 'Parts rejected by the score threshold', 'rejected');
   total('inspectd_errors_total', 'Frames that could not be inspected (verdict error)', 'errors');
   total('inspectd_dropped_frames_total', 'Frames dropped by the full capture queue', 'dropped');
+  total('inspectd_reject_pulses_merged_total', 'Reject requests folded into an overlapping reject pulse', 'plc.merged');
+  total('inspectd_reject_pulses_dropped_total', 'Scheduled reject pulses cancelled at stop (drain bound passed)', 'plc.dropped');
   gauge('inspectd_fps', 'Frames decided per second over the current stats interval', () => read('fps'));
   gauge('inspectd_threshold', 'Current reject threshold (score below it = reject)', () => read('controls.threshold'));
   gauge('inspectd_last_score', 'Score of the last frame that could be scored', () => lastScore ?? undefined);

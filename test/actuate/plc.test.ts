@@ -227,7 +227,10 @@ describe('PLC signals: ready and heartbeat', () => {
     plc.expect({ seq: 2, capturedAt: 1100 });
     clock.advanceTo(1210); // reject is high mid-pulse, result_valid low, heartbeat high
     expect(gpio.value('reject')).toBe(1);
-    await plc.close();
+    const closed = plc.close();
+    clock.advance(1000); // the drain: part 1's pulse ends, part 2 (no decision) is rejected at its deadline
+    await closed;
+    expect(gpio.pulses('reject')).toEqual([{ start: 1200, end: 1250 }, { start: 1300, end: 1350 }]);
     for (const line of ['reject', 'ready', 'heartbeat', 'result_valid'] as const) expect(gpio.value(line)).toBe(0);
     expect(gpio.state).toBe('closed');
     expect(clock.pending).toBe(0);

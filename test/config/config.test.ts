@@ -73,6 +73,7 @@ describe('config', () => {
     ['replay needs a path', 'station: a\ncamera: { source: replay }\nmodel: { path: x.onnx }', /camera.path is required/],
     ['gpio trigger needs a line', 'station: a\ncamera: { source: libcamera, trigger: { mode: gpio } }\nmodel: { path: x.onnx }', /trigger.line/],
     ['wildcard in prefix', 'station: a\ncamera: { source: libcamera }\nmodel: { path: x.onnx }\nmqtt: { topic_prefix: "a/#" }', /wildcards/],
+    ['a travel time a stop cannot drain', 'station: a\ncamera: { source: libcamera }\nmodel: { path: x.onnx }\ngpio: { travel_ms: 60000 }', /gpio.travel_ms: travel_ms must be <= 5000/],
     ['mqtts embedded broker', 'station: a\ncamera: { source: libcamera }\nmodel: { path: x.onnx }\nmqtt: { url: "mqtts://h:8883", embedded_broker: true }', /embedded broker/],
   ])('refuses %s', (_name, text, re) => {
     const ps = problems(text);

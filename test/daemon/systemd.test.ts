@@ -59,6 +59,22 @@ describe.skipIf(!existsSync(ANALYZE))('systemd/inspectd.service', () => {
     expect(lines.join('\n')).toMatch(/Unknown key 'WatchdogSecs'/);
   });
 
+  it('leaves the stop (and the reject-pulse drain inside it) comfortably inside TimeoutStopSec, with no reload', async () => {
+    const { STOP_DEADLINE_MS } = await import('../../src/cli/runCmd.js');
+    const { drainBoundMs } = await import('../../src/actuate/drain.js');
+    const { GpioSchema } = await import('../../src/config/schema.js');
+    const k = keys(unit);
+    const timeoutStopMs = Number(k.get('TimeoutStopSec')?.at(-1)) * 1000;
+    // The largest travel and pulse the config accepts.
+    const accepts = (g: Record<string, number>) => GpioSchema.safeParse({ backend: 'sim', ...g }).success;
+    expect(accepts({ travel_ms: 5000, pulse_ms: 1000 })).toBe(true);
+    expect(accepts({ travel_ms: 5001 }) || accepts({ pulse_ms: 1001 })).toBe(false);
+    const worst = drainBoundMs({ travelMs: 5000, pulseMs: 1000, strobeMs: 10 });
+    expect(worst).toBeLessThan(STOP_DEADLINE_MS);
+    expect(STOP_DEADLINE_MS + 3000).toBeLessThanOrEqual(timeoutStopMs);
+    expect(k.has('ExecReload')).toBe(false); // SIGHUP is a stop, not a reload (README)
+  });
+
   it('declares supervision, identity, secrets and a sandbox that still reaches GPIO and cameras', () => {
     const k = keys(unit);
     const one = (name: string) => k.get(name)?.at(-1);

@@ -65,7 +65,7 @@ export async function startHarness(o: { token?: string | null; stallS?: number; 
         commands.push({ name, payload });
         return real(name, payload);
       },
-      stats: () => ({ ...stats.peek(3), controls: { ...controls }, store: store.stats(), mqtt: o.mqtt ?? { connected: true, pending: 0 }, plc: { ready: true } }),
+      stats: () => ({ ...stats.peek(3), controls: { ...controls }, store: store.stats(), mqtt: o.mqtt ?? { connected: true, pending: 0 }, plc: { ready: true, merged: 7, dropped: 0 } }),
       latest: () => latest,
       lastDecisionAt: () => last,
     },

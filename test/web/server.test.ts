@@ -78,6 +78,7 @@ describe('web server (real bus, real SQLite store, real command handler)', () =>
     expect(sample(m, 'inspectd_rejects_total')).toBeGreaterThanOrEqual(1);
     expect(sample(m, 'inspectd_errors_total')).toBeGreaterThanOrEqual(1);
     expect(sample(m, 'inspectd_dropped_frames_total')).toBe(3); // from stats().dropped
+    expect(sample(m, 'inspectd_reject_pulses_merged_total')).toBe(7); // from stats().plc.merged
     // Error frames' partial stage times are kept out of the stage histograms, not out of capture→decision.
     expect(sample(m, 'inspectd_stage_duration_seconds_count', { stage: 'infer' })).toBe(inf0 + 2);
     expect(sample(m, 'inspectd_stage_duration_seconds_bucket', { stage: 'infer', le: '0.005' })).toBe(0); // 6 ms each
