@@ -21,6 +21,7 @@ import { createSdNotify, type SdNotifier } from './sdNotify.js';
 import { RunningStats } from './stats.js';
 import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js';
 import { pausable } from './pausable.js';
+import { heldFaults } from './heldFaults.js';
 import type { OutputLine, GpioPort } from '../actuate/types.js';
 import type { LatestFrame } from '../web/types.js';
 
@@ -98,10 +99,11 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: controls.threshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
 
     const { openStore } = await import('../store/sqlite.js');
+    const storeFaults = heldFaults((f) => fault(f));
     store = await openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
       retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix) : undefined,
-      log: log.child({ stage: 'store' }),
+      log: log.child({ stage: 'store' }), onFault: storeFaults.raise,
     });
     steps.push({ name: 'store', close: () => store!.close() });
     store.recordThresholdChange({ ts: Date.now(), station, old: null, new: controls.threshold, who: 'config', reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' });
@@ -176,6 +178,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       steps.push({ name: 'http', close: () => web.close() });
     }
 
+    storeFaults.release();
     statsTimer = setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000);
     statsTimer.unref();
 
