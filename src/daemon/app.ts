@@ -22,6 +22,7 @@ import { RunningStats } from './stats.js';
 import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js';
 import { pausable } from './pausable.js';
 import { heldFaults } from './heldFaults.js';
+import { restoreSettings } from './settings.js';
 import type { OutputLine, GpioPort } from '../actuate/types.js';
 import type { LatestFrame } from '../web/types.js';
 
@@ -95,8 +96,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     } as Parameters<typeof openInspector>[1]);
     steps.push({ name: 'model', close: () => inspector!.close() });
     const card = inspector.card;
-    controls.threshold = resolveThreshold(config.model.threshold, card);
-    log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: controls.threshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
+    const configThreshold = resolveThreshold(config.model.threshold, card);
+    log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: configThreshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
 
     const { openStore } = await import('../store/sqlite.js');
     const storeFaults = heldFaults((f) => fault(f));
@@ -106,9 +107,12 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       log: log.child({ stage: 'store' }), onFault: storeFaults.raise,
     });
     steps.push({ name: 'store', close: () => store!.close() });
-    store.recordThresholdChange({ ts: Date.now(), station, old: null, new: controls.threshold, who: 'config', reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' });
+    const settings = restoreSettings(controls, {
+      store, station, log: log.child({ stage: 'settings' }), base: { save_images: config.storage.save_images,
+        threshold: { value: configThreshold, config: config.model.threshold, reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' } },
+    });
 
-    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r) });
+    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r), settings });
     if (config.mqtt.url) {
       const { openPublisher } = await import('../publish/mqtt.js');
       publisher = openPublisher({
@@ -127,7 +131,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
         const msgs = haDiscoveryMessages({ topicPrefix: config.mqtt.topic_prefix, station, discoveryPrefix: config.mqtt.ha_discovery_prefix, model: card.name });
         for (const m of msgs) publisher.publishRetained(m.topic, m.payload);
       }
-      publisher.publishState('threshold', { value: controls.threshold, source: config.model.threshold === 'auto' ? 'card' : 'config' });
+      settings.publishAll((n, p) => publisher!.publishState(n, p));
       bus.on('stats', 'mqtt', (s) => publisher!.publishStats(s));
       bus.on('fault', 'mqtt', (f) => publisher!.publishFault(f));
     }

@@ -18,6 +18,7 @@ import type {
   Store,
   StoreOptions,
   StoreStats,
+  StoredSetting,
   ThresholdChange,
   VerdictCounts,
 } from './types.js';
@@ -190,6 +191,17 @@ class SqliteStore implements Store {
 
   thresholdChanges(limit: number): ThresholdChange[] {
     return this.st.thresholdChanges.all(limit) as ThresholdChange[];
+  }
+
+  settings(): StoredSetting[] {
+    type Raw = Omit<StoredSetting, 'value' | 'config_value'> & { value: string; config_value: string };
+    const parse = (r: Raw): StoredSetting => ({ ...r, value: JSON.parse(r.value) as unknown, config_value: JSON.parse(r.config_value) as unknown });
+    return this.guard('settings', () => (this.st.settings.all() as Raw[]).map(parse)) ?? [];
+  }
+
+  saveSetting(s: StoredSetting): void {
+    if (this.closed) return;
+    this.guard('setting', () => this.st.saveSetting.run({ ...s, value: JSON.stringify(s.value), config_value: JSON.stringify(s.config_value ?? null) }));
   }
 
   outboxPending(limit: number, afterId = 0): OutboxRow[] {

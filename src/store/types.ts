@@ -46,6 +46,16 @@ export interface StoreFault {
   fatal: boolean;
 }
 
+/** A runtime setting (MQTT/dashboard) kept across restarts; values are JSON-able. */
+export interface StoredSetting {
+  name: string;
+  value: unknown;
+  /** The config.yaml value it was applied over (a different one at start means config was edited since). */
+  config_value: unknown;
+  ts: number;
+  who: string;
+}
+
 export interface StoreOptions {
   database: string;
   imagesDir: string;
@@ -175,6 +185,10 @@ export interface Store {
   recent(limit: number): InspectionRow[];
   counts(sinceTs?: number): VerdictCounts;
   thresholdChanges(limit: number): ThresholdChange[];
+  /** Runtime settings saved by saveSetting (empty when the table cannot be read). */
+  settings(): StoredSetting[];
+  /** Insert or replace one runtime setting. Written at once. Never throws. */
+  saveSetting(setting: StoredSetting): void;
   /** Undelivered outbox rows with id > afterId, in id order. */
   outboxPending(limit: number, afterId?: number): OutboxRow[];
   outboxPendingCount(): number;

@@ -21,7 +21,7 @@ describe('migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['inspections', 'outbox', 'threshold_changes']);
+    expect(tables(db)).toEqual(['inspections', 'outbox', 'settings', 'threshold_changes']);
     const cols = (db.prepare("SELECT name FROM pragma_table_info('inspections')").pluck().all() as string[]).sort();
     expect(cols).toEqual(
       ['error_code', 'error_message', 'id', 'image_path', 'infer_ms', 'latency_ms', 'preprocess_ms', 'score_ms', 'seq', 'source', 'ssim', 'station', 'threshold', 'ts', 'verdict'].sort(),
