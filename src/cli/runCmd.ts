@@ -10,11 +10,14 @@ import { createApp } from '../daemon/app.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;
+/** The run ended, but inspection rows never reached SQLite: the quality record has a gap. */
+export const EXIT_ROWS_LOST = 3;
 
 /**
  * `inspectd run`: refuse to start on any config or model problem (all listed), else run until
  * the source ends (replay with loop: false → exit 0) or a signal arrives (clean stop → exit 0).
- * A fatal fault exits 1 so systemd's Restart=always brings the station back.
+ * A fatal fault exits 1 so systemd's Restart=always brings the station back; rows lost on the
+ * way to SQLite turn a clean end into exit 3, so a supervisor knows the record has a gap.
  */
 export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<number> {
   // Taken before the first await: an abort listener added after the signal fired never runs.
@@ -47,6 +50,11 @@ export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<numb
       log.error({ deadline_ms: STOP_DEADLINE_MS }, 'stop deadline passed; exiting anyway');
       code = code || 1;
     }
+  }
+  const lost = (app.stats().store as { dropped?: number } | undefined)?.dropped ?? 0;
+  if (lost > 0) {
+    log.error({ code: 'STORE_ROWS_LOST', lost, exit: EXIT_ROWS_LOST }, `${lost} inspection rows were not written to ${config.storage.database}`);
+    code = code || EXIT_ROWS_LOST;
   }
   log.flush?.();
   return code;

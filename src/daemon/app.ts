@@ -21,6 +21,8 @@ import { createSdNotify, type SdNotifier } from './sdNotify.js';
 import { RunningStats } from './stats.js';
 import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js';
 import { pausable } from './pausable.js';
+import { heldFaults } from './heldFaults.js';
+import { restoreSettings } from './settings.js';
 import type { OutputLine, GpioPort } from '../actuate/types.js';
 import type { LatestFrame } from '../web/types.js';
 
@@ -105,20 +107,24 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     steps.push({ name: 'model', close: () => inspector!.close() });
     if (halted()) return;
     const card = inspector.card;
-    controls.threshold = resolveThreshold(config.model.threshold, card);
-    log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: controls.threshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
+    const configThreshold = resolveThreshold(config.model.threshold, card);
+    log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: configThreshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
 
     const { openStore } = await import('../store/sqlite.js');
+    const storeFaults = heldFaults((f) => fault(f));
     store = await openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
       retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix) : undefined,
-      log: log.child({ stage: 'store' }),
+      log: log.child({ stage: 'store' }), onFault: storeFaults.raise,
     });
     steps.push({ name: 'store', close: () => store!.close() });
     if (halted()) return;
-    store.recordThresholdChange({ ts: Date.now(), station, old: null, new: controls.threshold, who: 'config', reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' });
+    const settings = restoreSettings(controls, {
+      store, station, log: log.child({ stage: 'settings' }), base: { save_images: config.storage.save_images,
+        threshold: { value: configThreshold, config: config.model.threshold, reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' } },
+    });
 
-    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r) });
+    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r), settings });
     if (config.mqtt.url) {
       const { openPublisher } = await import('../publish/mqtt.js');
       publisher = openPublisher({
@@ -137,7 +143,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
         const msgs = haDiscoveryMessages({ topicPrefix: config.mqtt.topic_prefix, station, discoveryPrefix: config.mqtt.ha_discovery_prefix, model: card.name });
         for (const m of msgs) publisher.publishRetained(m.topic, m.payload);
       }
-      publisher.publishState('threshold', { value: controls.threshold, source: config.model.threshold === 'auto' ? 'card' : 'config' });
+      settings.publishAll((n, p) => publisher!.publishState(n, p));
       bus.on('stats', 'mqtt', (s) => publisher!.publishStats(s));
       bus.on('fault', 'mqtt', (f) => publisher!.publishFault(f));
     }
@@ -190,6 +196,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     }
 
     if (halted()) return;
+    storeFaults.release();
     statsTimer = setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000);
     statsTimer.unref();
 

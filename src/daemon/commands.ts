@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CommandHandler, CommandResult } from '../publish/types.js';
 import type { Store } from '../store/types.js';
+import type { RuntimeSettings } from './settings.js';
 
 /** Runtime settings operators may change without a restart. */
 export interface Controls {
@@ -19,6 +20,8 @@ export interface CommandDeps {
   trigger: () => number;
   /** Ready line follows pause/resume so the PLC knows parts are not being inspected. */
   setReady?: (ready: boolean) => void;
+  /** Keeps threshold and save_images for the next start. */
+  settings?: Pick<RuntimeSettings, 'save'>;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createCommandHandler(d: CommandDeps): CommandHandler {
       const who = typeof p.who === 'string' && p.who.length <= 64 ? p.who : 'mqtt';
       const old = d.controls.threshold;
       d.store.recordThresholdChange({ ts: Date.now(), station: d.station, old, new: v, who, reason: typeof p.reason === 'string' ? p.reason.slice(0, 200) : null });
+      d.settings?.save('threshold', v, who);
       d.controls.threshold = v;
       d.log.info({ old, new: v, who }, 'threshold changed');
       d.publishState('threshold', { value: v, source: who });
@@ -55,6 +59,7 @@ export function createCommandHandler(d: CommandDeps): CommandHandler {
       const v = p.value;
       if (v !== 'rejects' && v !== 'all' && v !== 'none') return { ok: false, error: "save_images: value must be 'rejects', 'all' or 'none'" };
       d.controls.saveImages = v;
+      d.settings?.save('save_images', v, typeof p.who === 'string' && p.who.length <= 64 ? p.who : 'mqtt');
       d.publishState('save_images', { value: v });
       return { ok: true, value: v };
     },

@@ -60,7 +60,22 @@ const v2: Migration = (db) => {
   `);
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+const v3: Migration = (db) => {
+  // Runtime settings (MQTT/dashboard) that must outlive a restart. `config_value` is the JSON of
+  // the config.yaml value the setting was applied over: when config.yaml says something else at
+  // the next start, the edit is newer than the setting and wins.
+  db.exec(`
+    CREATE TABLE settings (
+      name         TEXT    PRIMARY KEY,
+      value        TEXT    NOT NULL,
+      config_value TEXT    NOT NULL,
+      ts           INTEGER NOT NULL,
+      who          TEXT    NOT NULL
+    );
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
 
 /**
  * Bring the schema to the latest version, one transaction per step so a crash mid-upgrade leaves

@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { InspectdError, errorMessage } from '../errors.js';
 import type { InspectionResult } from '../events/types.js';
+import { WriteHealth } from './health.js';
 import { ImageArchive } from './images.js';
+import { openChecked, type CorruptFile } from './integrity.js';
 import { migrate } from './migrations.js';
 import { deleteOlderThan } from './retention.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -16,6 +18,7 @@ import type {
   Store,
   StoreOptions,
   StoreStats,
+  StoredSetting,
   ThresholdChange,
   VerdictCounts,
 } from './types.js';
@@ -24,26 +27,23 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 /**
- * Open (create, migrate) the SQLite log. Throws InspectdError STORE_OPEN / STORE_SCHEMA_TOO_NEW:
- * a daemon that cannot keep its record must not start. After open, nothing the store does throws.
+ * Open (check, create, migrate) the SQLite log; a corrupt file is moved aside (integrity.ts).
+ * Throws InspectdError STORE_OPEN / STORE_SCHEMA_TOO_NEW: a daemon that cannot keep its record
+ * must not start. After open, nothing the store does throws.
  */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let db: Database.Database | undefined;
+  let corrupt: CorruptFile | null = null;
   try {
     if (opts.database !== ':memory:') mkdirSync(dirname(opts.database), { recursive: true });
-    db = new Database(opts.database);
-    // WAL: readers (CLI, HTTP) never block the writer; NORMAL: a commit survives a process kill
-    // (power loss may drop the last commits, never corrupt).
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 5_000))}`);
+    ({ db, corrupt } = openChecked(opts.database, opts.busyTimeoutMs ?? 5_000, opts.log, opts.now ?? Date.now, opts.onFault));
     migrate(db);
   } catch (err) {
     db?.close();
     if (err instanceof InspectdError) throw err;
-    throw new InspectdError('STORE_OPEN', `cannot open database: ${errorMessage(err)}`, { database: opts.database }, { cause: err });
+    throw new InspectdError('STORE_OPEN', `cannot open database ${opts.database}: ${errorMessage(err)}`, { database: opts.database }, { cause: err });
   }
-  const store = new SqliteStore(db, opts);
+  const store = new SqliteStore(db, opts, corrupt?.movedTo ?? null);
   await store.runMaintenance();
   store.startTimers();
   return store;
@@ -64,14 +64,17 @@ class SqliteStore implements Store {
   private closed = false;
   private closing: Promise<void> | null = null;
   private lastErrorLog = 0;
+  private readonly health: WriteHealth;
 
   constructor(
     private readonly db: Database.Database,
     private readonly opts: StoreOptions,
+    private readonly corruptMovedTo: string | null,
   ) {
     this.st = prepareStatements(db);
     this.now = opts.now ?? Date.now;
     this.log = opts.log;
+    this.health = new WriteHealth({ failingAfter: Math.max(1, opts.failingAfter ?? 3), now: this.now, log: this.log, onFault: opts.onFault, queued: () => this.writer.queue.length });
     this.imageWaitMs = opts.imageWaitMs ?? 500;
     this.outbox = { pending: this.st.outboxPendingCount.get() as number, max: Math.max(1, opts.outboxMaxPending ?? 200_000), listeners: new Set() };
     const batchSize = Math.max(1, opts.batchSize ?? 100);
@@ -84,6 +87,7 @@ class SqliteStore implements Store {
         counters: this.counters,
         outbox: this.outbox,
         topicsFor: opts.topicsFor,
+        health: this.health,
         guard: (what, fn) => this.guard(what, fn),
         logError: (code, err, extra) => this.logError(code, err, extra),
       },
@@ -189,6 +193,17 @@ class SqliteStore implements Store {
     return this.st.thresholdChanges.all(limit) as ThresholdChange[];
   }
 
+  settings(): StoredSetting[] {
+    type Raw = Omit<StoredSetting, 'value' | 'config_value'> & { value: string; config_value: string };
+    const parse = (r: Raw): StoredSetting => ({ ...r, value: JSON.parse(r.value) as unknown, config_value: JSON.parse(r.config_value) as unknown });
+    return this.guard('settings', () => (this.st.settings.all() as Raw[]).map(parse)) ?? [];
+  }
+
+  saveSetting(s: StoredSetting): void {
+    if (this.closed) return;
+    this.guard('setting', () => this.st.saveSetting.run({ ...s, value: JSON.stringify(s.value), config_value: JSON.stringify(s.config_value ?? null) }));
+  }
+
   outboxPending(limit: number, afterId = 0): OutboxRow[] {
     if (this.closed) return [];
     const rows = this.st.outboxPending.all(afterId, limit) as Array<Omit<OutboxRow, 'retain'> & { retain: number }>;
@@ -255,6 +270,10 @@ class SqliteStore implements Store {
       images_bytes: a.bytes,
       images_paused: a.paused,
       outbox_pending: this.outbox.pending,
+      write_failures: this.health.failures,
+      failing: this.health.failing,
+      failing_error: this.health.error,
+      corrupt_moved_to: this.corruptMovedTo,
     };
   }
 

@@ -17,6 +17,8 @@ export interface Statements {
   recent: Statement;
   countsSince: Statement;
   thresholdChanges: Statement;
+  settings: Statement;
+  saveSetting: Statement;
 }
 
 export function prepareStatements(db: Database): Statements {
@@ -48,6 +50,10 @@ export function prepareStatements(db: Database): Statements {
     recent: db.prepare('SELECT * FROM inspections ORDER BY id DESC LIMIT ?'),
     countsSince: db.prepare('SELECT verdict, count(*) AS n FROM inspections WHERE ts >= ? GROUP BY verdict'),
     thresholdChanges: db.prepare('SELECT ts, station, old, new, who, reason FROM threshold_changes ORDER BY id DESC LIMIT ?'),
+    settings: db.prepare('SELECT name, value, config_value, ts, who FROM settings ORDER BY name'),
+    saveSetting: db.prepare(
+      'INSERT INTO settings (name, value, config_value, ts, who) VALUES (@name, @value, @config_value, @ts, @who) ON CONFLICT (name) DO UPDATE SET value = excluded.value, config_value = excluded.config_value, ts = excluded.ts, who = excluded.who',
+    ),
   };
 }
 

@@ -39,6 +39,23 @@ export interface RejectImageInput {
   verdict: Verdict;
 }
 
+/** A store condition the operator must see (raised on MQTT `fault` and the dashboard). */
+export interface StoreFault {
+  code: string;
+  message: string;
+  fatal: boolean;
+}
+
+/** A runtime setting (MQTT/dashboard) kept across restarts; values are JSON-able. */
+export interface StoredSetting {
+  name: string;
+  value: unknown;
+  /** The config.yaml value it was applied over (a different one at start means config was edited since). */
+  config_value: unknown;
+  ts: number;
+  who: string;
+}
+
 export interface StoreOptions {
   database: string;
   imagesDir: string;
@@ -68,6 +85,10 @@ export interface StoreOptions {
   maintenanceMs?: number;
   /** SQLite busy_timeout. The store is the only writer; another process writing (a CLI) waits this long. Default 5 s. */
   busyTimeoutMs?: number;
+  /** Consecutive failed row transactions after which the store counts as failing (fault raised, health down). Default 3. */
+  failingAfter?: number;
+  /** A corrupt file moved aside at open, or row writes that keep failing. */
+  onFault?: (fault: StoreFault) => void;
   /** Wall clock, injectable for retention tests. */
   now?: () => number;
   log: SinkLog;
@@ -116,11 +137,19 @@ export interface StoreStats {
   written: number;
   /** Rows waiting in memory now (gauge). */
   queued: number;
-  /** Rows lost because the in-memory queue overflowed while the DB failed. */
+  /** Rows lost: the in-memory queue overflowed while the DB failed, a bad row, or still unwritten at close. */
   dropped: number;
   flushes: number;
   /** Failed transactions / queries. */
   errors: number;
+  /** Row transactions that failed and were kept for a retry (disk full, I/O, corruption). */
+  write_failures: number;
+  /** Row writes keep failing now (gauge): the record is falling behind. */
+  failing: boolean;
+  /** The last write error while failing, else null. */
+  failing_error: string | null;
+  /** Where open moved a corrupt database file, else null. */
+  corrupt_moved_to: string | null;
   images_saved: number;
   image_errors: number;
   /** Images not saved because saving was paused after an error. */
@@ -156,6 +185,10 @@ export interface Store {
   recent(limit: number): InspectionRow[];
   counts(sinceTs?: number): VerdictCounts;
   thresholdChanges(limit: number): ThresholdChange[];
+  /** Runtime settings saved by saveSetting (empty when the table cannot be read). */
+  settings(): StoredSetting[];
+  /** Insert or replace one runtime setting. Written at once. Never throws. */
+  saveSetting(setting: StoredSetting): void;
   /** Undelivered outbox rows with id > afterId, in id order. */
   outboxPending(limit: number, afterId?: number): OutboxRow[];
   outboxPendingCount(): number;

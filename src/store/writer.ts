@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { InspectionResult } from '../events/types.js';
+import type { WriteHealth } from './health.js';
 import { rowParams, type Statements } from './statements.js';
 import type { OutboxMessage, SinkLog } from './types.js';
 
@@ -30,6 +31,7 @@ export interface WriterContext {
   counters: StoreCounters;
   outbox: OutboxState;
   topicsFor?: (r: InspectionResult) => OutboxMessage[];
+  health: WriteHealth;
   guard: <T>(what: string, fn: () => T) => T | undefined;
   logError: (code: string, err: unknown, extra?: Record<string, unknown>) => void;
 }
@@ -129,9 +131,10 @@ export class RowWriter {
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       if (!code.startsWith('SQLITE_CONSTRAINT') && code !== 'SQLITE_MISMATCH' && !(err instanceof TypeError)) {
-        // Disk full, I/O, busy: keep the rows and retry on the next flush.
+        // Disk full, I/O, busy, corruption: keep the rows and retry on the next flush.
         this.ctx.counters.errors++;
         this.ctx.logError('STORE_WRITE', err);
+        this.ctx.health.failed(err);
         return;
       }
       // One bad row must not block the rest: write one by one, drop (and count) the bad ones.
@@ -167,6 +170,7 @@ export class RowWriter {
     })();
     // Only after commit: a rolled-back id may be reused by another row.
     for (const [p, id] of rowids) p.rowid = id;
+    this.ctx.health.ok();
     outbox.pending += added - dropped;
     counters.outbox_dropped += dropped;
     counters.written += items.length;

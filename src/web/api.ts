@@ -22,7 +22,11 @@ export interface ApiDeps {
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
 export function health(d: ApiDeps): Health {
-  return healthOf({ now: performance.now(), lastDecisionAt: d.ctx.lastDecisionAt(), startedAt: d.startedAt, stallS: d.ctx.http.stall_s, paused: d.ctx.controls.paused });
+  const st = d.ctx.store.stats();
+  return healthOf({
+    now: performance.now(), lastDecisionAt: d.ctx.lastDecisionAt(), startedAt: d.startedAt, stallS: d.ctx.http.stall_s, paused: d.ctx.controls.paused,
+    storeFailing: st.failing ? (st.failing_error ?? 'unknown error') : null,
+  });
 }
 
 /** The counters the page shows, from the app's own stats (the same figures as MQTT `stats`). */

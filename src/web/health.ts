@@ -1,4 +1,4 @@
-/** /healthz, pure: a station is healthy while frames keep being decided. */
+/** /healthz, pure: a station is healthy while frames keep being decided and recorded. */
 
 export interface HealthInput {
   /** performance.now() at the check. */
@@ -9,6 +9,8 @@ export interface HealthInput {
   startedAt: number;
   stallS: number;
   paused: boolean;
+  /** The store's last write error while its writes keep failing, else null. */
+  storeFailing?: string | null;
 }
 
 export interface Health {
@@ -23,6 +25,8 @@ export function healthOf(h: HealthInput): Health {
   const stallMs = h.stallS * 1000;
   const age = h.lastDecisionAt === null ? null : Math.max(0, h.now - h.lastDecisionAt);
   const base = { last_decision_age_s: age === null ? null : Math.round(age) / 1000, stall_s: h.stallS };
+  // Still deciding, but the record is falling behind and rows will be lost: not healthy.
+  if (h.storeFailing) return { ok: false, ...base, reason: `database writes keep failing (${h.storeFailing})` };
   // A paused station decides nothing on purpose, but it is not inspecting parts either: say so.
   if (h.paused) return { ok: false, ...base, reason: 'paused by an operator' };
   if (age === null) {

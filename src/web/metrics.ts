@@ -83,6 +83,9 @@ export function createMetrics(d: MetricsDeps): Metrics {
   gauge('inspectd_mqtt_enabled', '1 when an MQTT broker is configured', () => (snap.mqtt ? 1 : 0));
   gauge('inspectd_mqtt_connected', '1 while connected to the MQTT broker', () => read('mqtt.connected') ?? 0);
   gauge('inspectd_store_queue_rows', 'Inspection rows waiting in memory for their SQLite transaction', () => read('store.queued'));
+  total('inspectd_store_write_failures_total', 'Row transactions that failed (disk full, I/O, corruption) and were kept for a retry', 'store.write_failures');
+  total('inspectd_store_rows_lost_total', 'Inspection rows that never reached SQLite (queue overflow, bad row, unwritten at stop)', 'store.dropped');
+  gauge('inspectd_store_failing', '1 while row writes keep failing (the record falls behind)', () => read('store.failing'));
   gauge('inspectd_outbox_pending', 'MQTT messages in the SQLite outbox not yet acknowledged by the broker', () => read('store.outbox_pending'));
   gauge('inspectd_images_bytes', 'Size of the saved-images folder', () => read('store.images_bytes'));
   gauge('inspectd_dashboard_clients', 'Open dashboard live streams', () => d.sseClients());

@@ -6,14 +6,16 @@ function setup() {
   const changes: unknown[] = [];
   const states: Array<[string, unknown]> = [];
   const ready: boolean[] = [];
+  const saved: Array<[string, unknown, string]> = [];
   const h = createCommandHandler({
+    settings: { save: (n, v, who) => saved.push([n, v, who]) },
     controls, station: 's', log: { info() {}, warn() {} } as never,
     store: { recordThresholdChange: (c) => changes.push(c) },
     publishState: (n, p) => states.push([n, p]),
     trigger: () => 42,
     setReady: (r) => ready.push(r),
   });
-  return { h, controls, changes, states, ready };
+  return { h, controls, changes, states, ready, saved };
 }
 
 describe('operator commands', () => {
@@ -23,6 +25,19 @@ describe('operator commands', () => {
     expect(controls.threshold).toBe(0.42);
     expect(changes).toMatchObject([{ station: 's', old: 0.5, new: 0.42, who: 'anna', reason: 'new batch' }]);
     expect(states).toEqual([['threshold', { value: 0.42, source: 'anna' }]]);
+  });
+
+  it('keeps threshold and save_images changes for the next start (never a refused one, never pause)', async () => {
+    const { h, saved } = setup();
+    await h('threshold', { value: 0.42, who: 'anna' });
+    await h('threshold', { value: 7 });
+    await h('save_images', { value: 'all' });
+    await h('save_images', { value: 'sometimes' });
+    await h('pause', {});
+    expect(saved).toEqual([
+      ['threshold', 0.42, 'anna'],
+      ['save_images', 'all', 'mqtt'],
+    ]);
   });
 
   it.each([[{ value: 'x' }], [{ value: 5 }], [{}], [{ value: Number.NaN }]])('refuses threshold %j and changes nothing', async (p) => {

@@ -12,6 +12,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT_ROWS_LOST } from '../../src/cli/runCmd.js';
+import { freePort, startMosquitto, waitFor, type Broker } from '../helpers/mosquitto.js';
+import { subscriber } from '../publish/clients.js';
 import { FIXTURE_MODEL, readSimLog, replayFolder, rises, startDaemon, tempDir, writeConfig } from './daemon.js';
 
 const t = tempDir('diskfull');
@@ -88,7 +91,7 @@ describe.skipIf(!canMount)('full disk (tmpfs that fills up during the run)', () 
     expect(rises(readSimLog(join(dir, 'gpio.jsonl')), 'reject').length).toBeGreaterThan(0);
   });
 
-  it('database disk full: keeps deciding, logs STORE_WRITE, stops with exit 0, the database stays consistent', async () => {
+  it('database disk full: keeps deciding, logs STORE_WRITE, exits with EXIT_ROWS_LOST only when rows were lost, the database stays consistent', async () => {
     const dir = join(t.dir, 'db-full');
     expect(mountTmpfs(join(dir, 'db'), 400)).toBe(true);
     const cfg = writeConfig(join(dir, 'config.yaml'), {
@@ -109,7 +112,8 @@ describe.skipIf(!canMount)('full disk (tmpfs that fills up during the run)', () 
     d.child.kill('SIGTERM');
     const { code } = await d.exited;
     expect(d.stderr()).toBe('');
-    expect(code).toBe(0);
+    const rowsLost = d.logs().find((l) => l.code === 'STORE_ROWS_LOST') as { lost?: number } | undefined;
+    expect(code).toBe(rowsLost ? EXIT_ROWS_LOST : 0);
     const db = new Database(join(dir, 'db/inspectd.db'), { readonly: true });
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -119,8 +123,56 @@ describe.skipIf(!canMount)('full disk (tmpfs that fills up during the run)', () 
       expect(seqs.length).toBeLessThan(decided());
       const lost = d.logs().find((l) => l.code === 'STORE_CLOSE') as { lost?: number } | undefined;
       console.info(`[reliability/diskFull] DB full: ${decided()} decided, ${seqs.length} rows committed, ${lost?.lost ?? 0} reported lost at close`);
+      // Every decided part is either in the file or counted as lost in the exit report.
+      expect(seqs.length + (rowsLost?.lost ?? 0)).toBe(decided());
     } finally {
       db.close();
     }
+  });
+
+  it('database disk full with MQTT and the dashboard: /healthz 503, STORE_FAILING on MQTT fault, /metrics counts it, exit EXIT_ROWS_LOST', async () => {
+    const dir = join(t.dir, 'db-full-seen');
+    expect(mountTmpfs(join(dir, 'db'), 400)).toBe(true);
+    const broker: Broker = await startMosquitto();
+    const P = 'rel/st-seen';
+    const port = await freePort();
+    const cfg = writeConfig(join(dir, 'config.yaml'), {
+      station: 'st-seen',
+      camera: { source: 'replay', path: replayFolder(join(dir, 'frames'), 12), fps: 0, loop: true },
+      model: { path: FIXTURE_MODEL },
+      gpio: { backend: 'sim', sim_log: 'gpio.jsonl', pulse_ms: 1, strobe_ms: 1 },
+      storage: { database: 'db/inspectd.db', images: 'images', save_images: 'none' },
+      mqtt: { url: broker.url, topic_prefix: 'rel', stats_interval_s: 60 },
+      http: { enabled: true, port, stall_s: 60 },
+    });
+    const sub = await subscriber(broker.url, [`${P}/fault`]);
+    const http = `http://127.0.0.1:${port}`;
+    const d = startDaemon(['run', '--config', cfg], { limitMs: 60_000 });
+    try {
+      await d.until(() => codes(d.logs()).has('STORE_FAILING'), 'database writes to keep failing (STORE_FAILING)', 40_000);
+      let health: { status: number; body: Record<string, unknown> } | null = null;
+      await waitFor(async () => {
+        const r = await fetch(`${http}/healthz`);
+        health = { status: r.status, body: (await r.json()) as Record<string, unknown> };
+        return r.status === 503;
+      }, '/healthz 503', 20_000);
+      expect(health!.body.reason).toMatch(/^database writes keep failing \(SQLITE_FULL: /);
+
+      const metrics = await (await fetch(`${http}/metrics`)).text();
+      const failures = Number(/^inspectd_store_write_failures_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+      expect(failures).toBeGreaterThanOrEqual(3);
+
+      await waitFor(() => sub.on(`${P}/fault`).length > 0, 'the fault on MQTT', 10_000);
+      expect(JSON.parse(sub.on(`${P}/fault`)[0].payload)).toMatchObject({ station: 'st-seen', code: 'STORE_FAILING', fatal: false, message: expect.stringContaining('SQLITE_FULL') });
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+      await sub.close();
+      await broker.close();
+    }
+    expect(d.stderr()).toBe('');
+    const lost = d.logs().find((l) => l.code === 'STORE_ROWS_LOST') as { lost: number; exit: number } | undefined;
+    expect(lost?.lost).toBeGreaterThan(0);
+    expect(d.status()?.code).toBe(EXIT_ROWS_LOST);
   });
 });

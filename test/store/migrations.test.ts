@@ -21,7 +21,7 @@ describe('migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['inspections', 'outbox', 'threshold_changes']);
+    expect(tables(db)).toEqual(['inspections', 'outbox', 'settings', 'threshold_changes']);
     const cols = (db.prepare("SELECT name FROM pragma_table_info('inspections')").pluck().all() as string[]).sort();
     expect(cols).toEqual(
       ['error_code', 'error_message', 'id', 'image_path', 'infer_ms', 'latency_ms', 'preprocess_ms', 'score_ms', 'seq', 'source', 'ssim', 'station', 'threshold', 'ts', 'verdict'].sort(),
@@ -82,8 +82,13 @@ describe('migrations', () => {
 
   it('reports an unopenable database as STORE_OPEN', async () => {
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(dir, 'notadb'), 'this is not an sqlite file at all, just text '.repeat(100));
-    await expect(open(join(dir, 'notadb'))).rejects.toMatchObject({ code: 'STORE_OPEN' });
+    const text = 'this is not an sqlite file at all, just text '.repeat(100);
+    writeFileSync(join(dir, 'notadb'), text);
+    await expect(open(join(dir, 'notadb'))).rejects.toMatchObject({ code: 'STORE_OPEN', message: expect.stringMatching(/notadb: not a SQLite database/) });
+    // A file that is not ours is neither moved aside nor written.
+    const { readdirSync, readFileSync } = await import('node:fs');
+    expect(readdirSync(dir)).toEqual(['notadb']);
+    expect(readFileSync(join(dir, 'notadb'), 'utf8')).toBe(text);
   });
 
   it('enforces the verdict CHECK constraint', () => {

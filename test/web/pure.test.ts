@@ -83,6 +83,11 @@ describe('healthOf', () => {
   it('reports a paused station as not inspecting', () => {
     expect(healthOf({ ...base, paused: true, now: 1, lastDecisionAt: 1 })).toMatchObject({ ok: false, reason: 'paused by an operator' });
   });
+  it('reports a station whose database writes keep failing as unhealthy, though it still decides', () => {
+    const h = healthOf({ ...base, now: 20_000, lastDecisionAt: 19_000, storeFailing: 'SQLITE_FULL: database or disk is full' });
+    expect(h).toMatchObject({ ok: false, reason: 'database writes keep failing (SQLITE_FULL: database or disk is full)', last_decision_age_s: 1 });
+    expect(healthOf({ ...base, now: 20_000, lastDecisionAt: 19_000, storeFailing: null }).ok).toBe(true);
+  });
 });
 
 describe('Calibration', () => {
