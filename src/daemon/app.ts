@@ -132,7 +132,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
         username: config.mqtt.username, password: readSecret(config.mqtt.password_file, envs.env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
         store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
-        onCommand: commandHandler,
+        onCommand: commandHandler, onFault: (f) => fault(f),
       });
       // Closed before the store: its last act is draining the outbox the store holds.
       steps.push({ name: 'mqtt', close: () => publisher!.close() });

@@ -3,6 +3,7 @@ import { InspectdError, errorMessage } from '../errors.js';
 import type { StatsSnapshot } from '../events/types.js';
 import { answerCommand } from './commands.js';
 import { DeliveryPump } from './pump.js';
+import { ConnectionWatch, takeoverMessage, type TakeoverInfo } from './takeover.js';
 import { checkTopicParts, commandFilter, parseCommandTopic, topicFor } from './topics.js';
 import type { FaultEvent, Publisher, PublisherOptions, PublisherStats } from './types.js';
 
@@ -26,6 +27,9 @@ export function openPublisher(opts: PublisherOptions): Publisher {
   const minDelay = opts.reconnectMinMs ?? 1_000;
   const maxDelay = Math.max(minDelay, opts.reconnectMaxMs ?? 30_000);
   const closeTimeoutMs = opts.closeTimeoutMs ?? 3_000;
+  // Longer than the slowest retry: with two clients on one id, each connection lasts only until
+  // the other retries, so neither ever looks stable and both stay backed off.
+  const stableMs = opts.stableMs ?? 2 * maxDelay;
   const retained = new Map<string, string>();
   const c = {
     errors: 0,
@@ -106,12 +110,26 @@ export function openPublisher(opts: PublisherOptions): Publisher {
     }
   };
 
+  const watch = new ConnectionWatch({
+    stableMs,
+    // The back-off resets only here, never on a connect that did not last.
+    onStable: () => (client.options.reconnectPeriod = minDelay),
+    onTakeover: (t: TakeoverInfo) => {
+      const message = takeoverMessage(opts.clientId, t, maxDelay);
+      c.errors++;
+      c.last_error = { code: 'MQTT_SESSION_TAKEOVER', message, ts: Date.now() };
+      // The fault listener logs it (the daemon's fault() does); logging here too would say it twice.
+      if (opts.onFault) opts.onFault({ code: 'MQTT_SESSION_TAKEOVER', message, fatal: false });
+      else log.error({ code: 'MQTT_SESSION_TAKEOVER', clientId: opts.clientId, url: opts.url, drops: t.drops }, message);
+    },
+  });
+
   client.on('connect', () => {
     c.connects++;
     if (c.connects > 1) c.reconnects++;
     wasConnected = true;
     lastErrorLog = '';
-    client.options.reconnectPeriod = minDelay;
+    watch.connected();
     log.info({ url: opts.url, clientId: opts.clientId, reconnects: c.reconnects }, 'MQTT connected');
     // Retained state first, so a dashboard sees `online` before any result.
     send(statusTopic, 'online', 1, true);
@@ -129,7 +147,10 @@ export function openPublisher(opts: PublisherOptions): Publisher {
     client.options.reconnectPeriod = Math.min(maxDelay, (client.options.reconnectPeriod ?? minDelay) * 2);
   });
 
+  client.on('disconnect', (packet: { reasonCode?: number }) => watch.disconnected(packet.reasonCode));
+
   client.on('close', () => {
+    watch.closed(closing !== null);
     if (wasConnected && !closing) {
       log.warn({ url: opts.url, pending: opts.store?.outboxPendingCount?.() }, 'MQTT disconnected; results wait in the outbox');
     }
@@ -240,6 +261,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
       noteError('MQTT_CLOSE', err);
     }
     pump?.stop();
+    watch.stop();
     // end(false) waits for every in-flight PUBACK; past the deadline cut the socket (the broker
     // then sends the will, which says `offline` too).
     const ended = await withDeadline(new Promise<boolean>((resolve) => client.end(false, {}, () => resolve(true))), Math.max(deadline, Date.now() + 200));

@@ -40,12 +40,16 @@ export function commandFilter(prefix: string, station: string): string {
   return `${prefix}/${station}/set/+`;
 }
 
-/** The command name of a topic under this station's `set/`, or null. */
+/**
+ * The command name of a topic under this station's `set/`, or null. Any one non-empty level is a
+ * name here, so `set/toString` gets an "unknown command" answer rather than silence; the command
+ * handler alone decides what is known.
+ */
 export function parseCommandTopic(prefix: string, station: string, topic: string): string | null {
   const head = `${prefix}/${station}/set/`;
   if (!topic.startsWith(head)) return null;
   const name = topic.slice(head.length);
-  return NAME.test(name) ? name : null;
+  return name !== '' && !name.includes('/') ? name : null;
 }
 
 /** Body of `result` and `alert`. Never image bytes: only the saved image's path (relative to storage.images). */

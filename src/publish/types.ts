@@ -24,7 +24,7 @@ export type CommandHandler = (name: string, payload: Record<string, unknown>) =>
 export interface PublisherOptions {
   /** mqtt://host:port or mqtts://host:port (also ws/wss as mqtt.js supports). */
   url: string;
-  /** Must be unique per station: the broker drops the older of two clients with one id. */
+  /** Must be unique per station: the broker drops the older of two clients with one id (see stableMs). */
   clientId: string;
   station: string;
   topicPrefix: string;
@@ -48,12 +48,19 @@ export interface PublisherOptions {
   /** Reconnect back-off: first delay, doubled per failed attempt up to the max. Defaults 1 s / 30 s. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * A connection must stay up this long before the back-off resets; shorter ones in a row are
+   * taken for a client id clash (MQTT_SESSION_TAKEOVER). Default 2 × reconnectMaxMs.
+   */
+  stableMs?: number;
   /** close(): time allowed to drain the outbox and get the `offline` PUBACK. Default 3 s. */
   closeTimeoutMs?: number;
   /** Outbox poll period when the store cannot notify. Default 1 s. */
   pollMs?: number;
   /** A command handler slower than this gets an error response. Default 10 s. */
   commandTimeoutMs?: number;
+  /** Faults the publisher raises itself (MQTT_SESSION_TAKEOVER); without a listener it logs them. */
+  onFault?: (fault: { code: string; message: string; fatal: boolean }) => void;
   /** Injected mqtt.connect (the ports pattern: tests reach the real client through it). */
   connect?: (url: string, opts: import('mqtt').IClientOptions) => import('mqtt').MqttClient;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ruleFromCard, describeRule } from '../score/threshold.js';
+import { WHO_MAX, thresholdArgs } from '../util/commandInput.js';
 import type { Calibration } from './calibration.js';
 import { healthOf, type Health } from './health.js';
 import { HttpError, numberIn, optString, readJson, sendJson } from './http.js';
@@ -59,8 +60,6 @@ export function state(d: ApiDeps): Record<string, unknown> {
   };
 }
 
-const WHO_MAX = 64;
-
 export function apiRoutes(d: ApiDeps): Record<string, Handler> {
   const { ctx } = d;
   const applyThreshold = async (res: ServerResponse, value: number, who: string, reason: string | undefined) => {
@@ -98,10 +97,12 @@ export function apiRoutes(d: ApiDeps): Record<string, Handler> {
 
     'POST /api/threshold': async (req, res) => {
       const body = await readJson(req);
-      const value = numberIn(body.value, 'value', -1, 1);
-      const who = optString(body.who, 'who', WHO_MAX) ?? 'dashboard';
-      const reason = optString(body.reason, 'reason', 200);
-      await applyThreshold(res, value, who, reason ?? 'set on the dashboard');
+      // The command handler checks again with the same function; checking here first keeps a
+      // bad request from reaching it at all.
+      const args = thresholdArgs(body);
+      if (!args.ok) throw new HttpError(400, args.error);
+      const { value, who, reason } = args.value;
+      await applyThreshold(res, value, who ?? 'dashboard', reason ?? 'set on the dashboard');
     },
 
     'POST /api/pause': async (req, res) => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { optText, strictNumber } from '../util/commandInput.js';
 
 /** A request the server refuses, with the status and a message naming the problem. */
 export class HttpError extends Error {
@@ -62,21 +63,16 @@ export async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES):
   return v as Record<string, unknown>;
 }
 
-/** A finite number within [min, max] from a JSON body or query string, or a 400 naming the field. */
+/** A finite number within [min, max] from a JSON body or query string (strict grammar), or a 400 naming the field. */
 export function numberIn(value: unknown, name: string, min: number, max: number, opts: { integer?: boolean } = {}): number {
-  const v = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new HttpError(400, `${name} must be a number`);
-  if (opts.integer && !Number.isInteger(v)) throw new HttpError(400, `${name} must be an integer`);
-  if (v < min || v > max) throw new HttpError(400, `${name} must be between ${min} and ${max} (got ${v})`);
-  return v;
+  const r = strictNumber(value, name, min, max, opts);
+  if (!r.ok) throw new HttpError(400, r.error);
+  return r.value;
 }
 
-/** An optional short string (who, reason), or a 400. */
+/** Optional printable text (who, reason), or a 400. */
 export function optString(value: unknown, name: string, maxLen: number): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new HttpError(400, `${name} must be a string`);
-  if (value.length > maxLen) throw new HttpError(400, `${name} must be at most ${maxLen} characters`);
-  // Control characters would end up in logs and SQLite as-is.
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw new HttpError(400, `${name} must not contain control characters`);
-  return value;
+  const r = optText(value, name, maxLen);
+  if (!r.ok) throw new HttpError(400, r.error);
+  return r.value;
 }

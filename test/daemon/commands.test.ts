@@ -44,7 +44,7 @@ describe('operator commands', () => {
     const { h, controls, changes } = setup();
     const r = await h('threshold', p as Record<string, unknown>);
     expect(r.ok).toBe(false);
-    expect((r as { error: string }).error).toMatch(/threshold: value must be a number/);
+    expect((r as { error: string }).error).toMatch(/threshold: value must be (a number|between -1 and 1)/);
     expect(controls.threshold).toBe(0.5);
     expect(changes).toEqual([]);
   });
@@ -67,5 +67,30 @@ describe('operator commands', () => {
     expect(r).toMatchObject({ ok: false });
     expect((r as { error: string }).error).toMatch(/unknown command 'reboot'.*threshold/);
     expect(await h('trigger', {})).toEqual({ ok: true, seq: 42 });
+  });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'])('%s is an unknown command, not an Object.prototype method', async (name) => {
+    const { h, controls, changes, states } = setup();
+    const r = await h(name, { value: 0.1 });
+    expect(r).toEqual({ ok: false, error: `unknown command '${name}' (known: threshold, pause, resume, save_images, trigger)` });
+    expect(controls).toEqual({ threshold: 0.5, saveImages: 'rejects', paused: false });
+    expect(changes).toEqual([]);
+    expect(states).toEqual([]);
+  });
+
+  it('quotes a strange command name escaped', async () => {
+    const { h } = setup();
+    expect(await h('a\u001b[2Jb"', {})).toMatchObject({ ok: false, error: expect.stringMatching(/^unknown command 'a\\u001b\[2Jb\\"' \(known/) });
+  });
+
+  it('threshold: strict values, printable who/reason, nothing applied on a refusal', async () => {
+    const { h, controls, changes } = setup();
+    for (const p of [{ value: '0x1' }, { value: ' 0.5 ' }, { value: '1e-400' }, { value: 0.4, who: 'a\u0000b' }, { value: 0.4, reason: 'x\ny' }, { value: 0.4, who: 5 }]) {
+      expect((await h('threshold', p)).ok, JSON.stringify(p)).toBe(false);
+    }
+    expect(controls.threshold).toBe(0.5);
+    expect(changes).toEqual([]);
+    expect(await h('threshold', { value: '0.25', who: '' })).toEqual({ ok: true, old: 0.5, value: 0.25 });
+    expect(changes).toMatchObject([{ who: 'mqtt', new: 0.25, reason: null }]);
   });
 });

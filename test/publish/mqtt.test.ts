@@ -159,7 +159,8 @@ describe('MQTT publisher against mosquitto', () => {
     await waitFor(() => !p.connected, 'disconnect seen');
     await broker.start();
     await waitFor(() => p.connected && p.stats().reconnects === 1, 'reconnected');
-    expect(cap.state.client!.options.reconnectPeriod).toBe(100); // back-off reset after a good connect
+    // The back-off resets once the new connection stayed up for stableMs (default 2 × max), not at the connect.
+    await waitFor(() => cap.state.client!.options.reconnectPeriod === 100, 'back-off reset after a stable connection');
     const s = await sub([`test/${st}/status`, `test/${st}/threshold`]);
     await waitFor(() => s.msgs.length >= 2, 'retained state');
     expect(s.msgs.map((m) => [m.topic, m.payload, m.retain]).sort()).toEqual([

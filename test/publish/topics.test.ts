@@ -32,6 +32,9 @@ describe('topic builders', () => {
   it.each([
     ['plant/line1/st1/set/threshold', 'threshold'],
     ['plant/line1/st1/set/save-images', 'save-images'],
+    // Any one level is a name here; the command handler answers 'unknown command' for the rest.
+    ['plant/line1/st1/set/toString', 'toString'],
+    ['plant/line1/st1/set/__proto__', '__proto__'],
     ['plant/line1/st1/set/', null],
     ['plant/line1/st1/set/a/b', null],
     ['plant/line1/st2/set/pause', null],

@@ -85,7 +85,7 @@ describe('set/threshold and bad command payloads (commands: true)', () => {
     const cases: Array<[string, string | Buffer, RegExp]> = [
       ['threshold', '"abc"', /value must be a number/],
       ['threshold', '{"id":"b","value":"x"}', /value must be a number/],
-      ['threshold', '{"id":9,"value":5}', /in \[-1, 1\]/],
+      ['threshold', '{"id":9,"value":5}', /between -1 and 1 \(got 5\)/],
       ['threshold', Buffer.from([0xff, 0xfe, 0x00, 0x7b]), /invalid JSON/],
       ['threshold', 'abc', /invalid JSON/],
       ['save_images', '"sometimes"', /'rejects', 'all' or 'none'/],

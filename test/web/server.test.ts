@@ -108,7 +108,7 @@ describe('web server (real bus, real SQLite store, real command handler)', () =>
     expect(n0).toBe(8);
     expect(body.proposed).toEqual({ threshold: 0.75, n: 8, below: 4, errors: 1, rejected: 5 }); // 0.2 0.5 0.6 0.7 + the error
     expect(body.current).toEqual({ n: 8, below: 1, errors: 1, rejected: 2 });
-    for (const q of ['threshold=2', 'threshold=abc', 'threshold=', 'bins=0', 'bins=1.5']) {
+    for (const q of ['threshold=2', 'threshold=abc', 'threshold=', 'bins=0', 'bins=1.5', 'threshold=0x1', 'threshold=%200.5%20', 'threshold=1e-400', 'threshold=Infinity', 'bins=0x10', 'bins=%2010']) {
       const bad = await req(h.url, `/api/histogram?${q}`);
       expect(bad.status, q).toBe(400);
       expect(bad.json().error).toMatch(/threshold|bins/);
