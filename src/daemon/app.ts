@@ -160,7 +160,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const { createFrameSource } = await import('../capture/index.js');
     source = createFrameSource(config.camera, {
       log: log.child({ stage: 'capture' }), onFault, gpioChip: config.gpio.chip, env: envs.env,
-      onCameraFrame: () => { plc!.progress(); watchdog?.progress(); },
+      onCameraFrame: () => { plc!.progress(); watchdog?.cameraFrame(); },
       onDropped: (f) => plc!.failed({ seq: f.seq, capturedAt: f.capturedAt }, 'frame dropped by the full queue'),
     });
     steps.push({ name: 'camera', close: () => source!.stop() });
@@ -200,7 +200,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     lastDecisionAt = now();
     if (x.pre) latest = { result: r, pixels: x.pre.pixels, width: x.pre.tensor.width, height: x.pre.tensor.height, channels: x.pre.tensor.channels, map: x.map ?? null };
     stats.add(r);
-    watchdog?.progress();
+    if (r.verdict === 'error') watchdog?.failed();
+    else watchdog?.progress();
     const save = controls.saveImages === 'all' || (controls.saveImages === 'rejects' && r.verdict !== 'pass');
     if (save && x.pre) {
       const p = x.pre;
