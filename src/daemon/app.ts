@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { InspectdError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { resolveThreshold } from '../decide/policy.js';
 import { EventBus } from '../events/bus.js';
@@ -227,6 +228,9 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       // The PLC must stop trusting us at once; the watchdog stops too since nothing progresses.
       plc?.setReady(false);
       void notify?.status(`fault: ${f.code}`);
+      // Fatal means fatal: end the run (exit 1) so systemd restarts us, instead of carrying on
+      // with a dead camera or into GPIO lines nobody holds.
+      rejectDone(new InspectdError(f.code, f.message));
     }
   }
 
