@@ -58,7 +58,10 @@ export function createWatchdog(o: WatchdogOptions): Watchdog {
   function tick(): void {
     const idle = clock.now() - last;
     if (idle <= o.stallMs) {
-      if (stalled) o.log.info({ idle_ms: idle }, 'progress resumed; watchdog pings resumed');
+      if (stalled) {
+        o.log.info({ idle_ms: idle }, 'progress resumed; watchdog pings resumed');
+        void o.notify.status?.('inspecting: progress resumed');
+      }
       stalled = false;
       pings++;
       void o.notify.watchdog();

@@ -43,7 +43,9 @@ describe('watchdog', () => {
   it('error verdicts are not progress: a stream of them stops the pings, a real inference resumes them', () => {
     const clock = new FakeClock(0);
     const pings: number[] = [];
-    const wd = createWatchdog({ notify: { watchdog: () => void pings.push(clock.now()) }, intervalMs: 1000, stallMs: 2500, clock, log: silentLogger });
+    const statuses: string[] = [];
+    const notify = { watchdog: () => void pings.push(clock.now()), status: (text: string) => void statuses.push(`${clock.now()} ${text}`) };
+    const wd = createWatchdog({ notify, intervalMs: 1000, stallMs: 2500, clock, log: silentLogger });
     wd.start();
     clock.advanceTo(500);
     wd.progress(); // last real inference at 500
@@ -59,6 +61,8 @@ describe('watchdog', () => {
     clock.advanceTo(11_000);
     expect(pings.at(-1)).toBe(11_000);
     expect(wd.stats().failing).toBe(false);
+    // systemctl status says why the pings stopped, once, and when they came back.
+    expect(statuses).toEqual(['4000 stalled: every frame fails, no real inference', '11000 inspecting: progress resumed']);
     wd.stop();
   });
 
