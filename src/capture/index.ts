@@ -40,7 +40,8 @@ export interface CaptureDeps {
   gpioTools?: Partial<GpiodTools>;
   /** Trigger mode: every camera frame (ready/watchdog progress between parts). */
   onCameraFrame?: (frame: Frame) => void;
-  /** Trigger mode: a part's frame was dropped by the full queue — fail that part. */
+  /** A part's frame was dropped by the full queue (every frame free-running, triggered frames in
+   *  trigger mode): the daemon decides it as an error, so it gets a row and its reject. */
   onDropped?: (frame: Frame) => void;
   /** Environment for spawned tools; default inherits. */
   env?: Record<string, string | undefined>;
@@ -64,8 +65,12 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
     if (!cfg.path) throw new InspectdError('CAMERA_CONFIG', `camera.path is required for source '${cfg.source}'`);
     return cfg.path;
   };
+  const mode = cfg.trigger?.mode ?? 'free';
+  // In trigger mode the camera's own frames are not parts; only the trigger queue's drops are.
+  const onDropped = mode === 'free' ? deps.onDropped : undefined;
   const live = {
     queueSize: cfg.queue,
+    onDropped,
     stallMs: cfg.stall_ms ?? 5000,
     maxRestarts: cfg.max_restarts ?? 10,
     env: deps.env,
@@ -77,7 +82,7 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
   let base: FrameSource & { stop?(): Promise<void> };
   switch (cfg.source) {
     case 'replay':
-      base = createReplaySource({ dir: needPath(), fps: cfg.fps, loop: cfg.loop ?? true, queueSize: cfg.queue, log: deps.log, now: deps.now, wallNow: deps.wallNow });
+      base = createReplaySource({ dir: needPath(), fps: cfg.fps, loop: cfg.loop ?? true, queueSize: cfg.queue, onDropped, log: deps.log, now: deps.now, wallNow: deps.wallNow });
       break;
     case 'file':
     case 'v4l2':
@@ -91,7 +96,6 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
       throw new InspectdError('CAMERA_CONFIG', `unknown camera.source '${String((cfg as { source: unknown }).source)}'`);
   }
 
-  const mode = cfg.trigger?.mode ?? 'free';
   if (mode === 'free') {
     let ctl: AbortController | null = null;
     return {

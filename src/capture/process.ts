@@ -16,6 +16,8 @@ export interface ProcessSourceOptions {
   /** Exit code 0 ends the stream (a video file read once) instead of counting as a fault. */
   finite?: boolean;
   queueSize?: number;
+  /** A frame the full queue dropped: the daemon decides it as an error. */
+  onDropped?: (frame: Frame) => void;
   /** No frame for this long from a running child = stalled: killed and restarted. */
   stallMs: number;
   /** Grace for the first frame after a (re)start (camera power-up, RTSP connect). Default max(stallMs, 10 s). */
@@ -39,8 +41,8 @@ export type SupervisionOptions = Omit<ProcessSourceOptions, 'kind' | 'label' | '
 
 /** Picks the supervision fields out of an adapter's options (which also carry its own arguments). */
 export function supervision(o: SupervisionOptions): SupervisionOptions {
-  const { queueSize, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, now, wallNow } = o;
-  return { queueSize, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, now, wallNow };
+  const { queueSize, onDropped, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, now, wallNow } = o;
+  return { queueSize, onDropped, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, now, wallNow };
 }
 
 export interface ProcessSourceStats extends SourceStats {
@@ -246,8 +248,9 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
     kind: opts.kind,
     frames(signal: AbortSignal): AsyncIterable<Frame> {
       if (queue) throw new InspectdError('CAMERA_BUSY', `${opts.kind} source ${opts.label} is already streaming`, { source: opts.label });
-      const q = new BoundedQueue<Frame>(opts.queueSize ?? 4, () => {
+      const q = new BoundedQueue<Frame>(opts.queueSize ?? 4, (f) => {
         st.dropped++;
+        opts.onDropped?.(f);
       });
       queue = q;
       if (signal.aborted) q.close();

@@ -15,6 +15,8 @@ export interface ReplayOptions {
   loop: boolean;
   /** Bounded queue for paced replay (fps > 0); the oldest frame is dropped when full. */
   queueSize?: number;
+  /** A frame the full queue dropped (paced replay): the daemon decides it as an error. */
+  onDropped?: (frame: Frame) => void;
   log: Logger;
   /** Monotonic ms (Frame.capturedAt). Default performance.now. */
   now?: () => number;
@@ -96,8 +98,9 @@ export function createReplaySource(opts: ReplayOptions): ReplayFrameSource {
   }
 
   function paced(signal: AbortSignal): AsyncIterable<Frame> {
-    const q = new BoundedQueue<Frame>(opts.queueSize ?? 4, () => {
+    const q = new BoundedQueue<Frame>(opts.queueSize ?? 4, (f) => {
       st.dropped++;
+      opts.onDropped?.(f);
     });
     const period = 1000 / opts.fps;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { InspectdError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { resolveThreshold } from '../decide/policy.js';
 import { EventBus } from '../events/bus.js';
@@ -12,11 +13,11 @@ import { outboxTopics } from '../publish/topics.js';
 import type { Publisher } from '../publish/types.js';
 import type { Store } from '../store/types.js';
 import type { Inspector } from '../model/types.js';
-import type { CaptureSource } from '../capture/index.js';
+import type { CaptureSource, Frame } from '../capture/index.js';
 import type { PlcSignals } from '../actuate/index.js';
 import { createCommandHandler, type Controls } from './commands.js';
 import { startEmbeddedBrokerIfNeeded, type EmbeddedBroker } from './embeddedBroker.js';
-import { runPipeline, type Inspected } from './pipeline.js';
+import { startPipeline, type Inspected } from './pipeline.js';
 import { createSdNotify, type SdNotifier } from './sdNotify.js';
 import { RunningStats } from './stats.js';
 import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js';
@@ -76,6 +77,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   const levels: Record<OutputLine, 0 | 1> = { reject: 0, ready: 0, heartbeat: 0, result_valid: 0 };
   let latest: LatestFrame | null = null;
   let lastDecisionAt: number | null = null;
+  let dropFrame: (f: Frame) => void = () => {};
   let pausedSkipped = 0; // frames taken from the camera and discarded while paused
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
 
@@ -179,8 +181,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const { createFrameSource } = await import('../capture/index.js');
     source = createFrameSource(config.camera, {
       log: log.child({ stage: 'capture' }), onFault, gpioChip: config.gpio.chip, env: envs.env,
-      onCameraFrame: () => { plc!.progress(); watchdog?.progress(); },
-      onDropped: (f) => plc!.failed({ seq: f.seq, capturedAt: f.capturedAt }, 'frame dropped by the full queue'),
+      onCameraFrame: () => { plc!.progress(); watchdog?.cameraFrame(); },
+      onDropped: (f) => dropFrame(f),
     });
     steps.push({ name: 'camera', close: () => source!.stop() });
 
@@ -201,19 +203,20 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     statsTimer.unref();
 
     const spec = { ...inspector.card.preprocess, roi: config.camera.roi };
-    const pipeline = runPipeline(pausable(source.frames(abort.signal), () => controls.paused, () => pausedSkipped++), {
+    const pipeline = startPipeline(pausable(source.frames(abort.signal), () => controls.paused, () => pausedSkipped++), {
       station, spec, preprocess: preprocessImage, inspector, plc, now,
       getThreshold: () => controls.threshold, onError: config.gpio.on_error,
       // Heatmaps feed saved evidence and the dashboard; a later save_images command without either gets plain frames.
       wantMaps: controls.saveImages !== 'none' || config.http.enabled, inflight: config.model.workers + 1,
       onInspected: onInspected,
     });
+    dropFrame = pipeline.dropped; // bound before the event loop turns: no drop can come earlier
     plc.setReady(true);
     void notify.ready();
     void notify.status(`inspecting: ${config.camera.source} → ${card.name}`);
     log.info({ station, camera: config.camera.source, path: config.camera.path, gpio: config.gpio.backend, mqtt: config.mqtt.url || null }, 'inspectd ready');
-    pipelineSettled = pipeline.then(() => {}, () => {});
-    pipeline.then(() => resolveDone(), (err: Error) => rejectDone(err));
+    pipelineSettled = pipeline.done.then(() => {}, () => {});
+    pipeline.done.then(() => resolveDone(), (err: Error) => rejectDone(err));
   }
 
   function onInspected(x: Inspected): void {
@@ -221,7 +224,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     lastDecisionAt = now();
     if (x.pre) latest = { result: r, pixels: x.pre.pixels, width: x.pre.tensor.width, height: x.pre.tensor.height, channels: x.pre.tensor.channels, map: x.map ?? null };
     stats.add(r);
-    watchdog?.progress();
+    if (r.verdict === 'error') watchdog?.failed();
+    else watchdog?.progress();
     const save = controls.saveImages === 'all' || (controls.saveImages === 'rejects' && r.verdict !== 'pass');
     if (save && x.pre) {
       const p = x.pre;
@@ -235,7 +239,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   function emitStats(): void {
     const snap = stats.snapshot(source?.stats().dropped ?? 0);
     bus.emit('stats', snap);
-    log.info({ stats: snap, store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats() }, 'stats');
+    log.info({ stats: snap, camera: source?.stats(), store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats() }, 'stats');
   }
 
   function fault(f: { code: string; message: string; fatal: boolean }): void {
@@ -245,6 +249,9 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       // The PLC must stop trusting us at once; the watchdog stops too since nothing progresses.
       plc?.setReady(false);
       void notify?.status(`fault: ${f.code}`);
+      // Fatal means fatal: end the run (exit 1) so systemd restarts us, instead of carrying on
+      // with a dead camera or into GPIO lines nobody holds.
+      rejectDone(new InspectdError(f.code, f.message));
     }
   }
 

@@ -99,25 +99,57 @@ function base(frame: Frame, d: PipelineDeps, threshold: number, ssim: number | n
   return { station: d.station, seq: frame.seq, ts: frame.wallTs, source: frame.source, ssim, threshold, verdict, latency_ms: 0, stages };
 }
 
+/** A running pipeline: `done` settles when the frames end (rejects on an actuation failure). */
+export interface Pipeline {
+  readonly done: Promise<void>;
+  /**
+   * A frame the capture queue dropped (pipeline behind). It is decided as an `error` result
+   * (FRAME_DROPPED) in its sequence place, on the same chain as every other frame: the PLC gets its
+   * fail-safe decision and the sinks a row and an MQTT result, so the record matches the ejector.
+   */
+  dropped(frame: Frame): void;
+}
+
 /**
  * Runs frames through inspection with up to `inflight` frames overlapping, but decides them
  * strictly in sequence order: the PLC FIFO and the outbox both rely on that order. Latency is
  * measured at the decision (capture → PLC told), which is what the ejector cares about.
  */
-export async function runPipeline(frames: AsyncIterable<Frame>, d: PipelineDeps): Promise<void> {
+export function startPipeline(frames: AsyncIterable<Frame>, d: PipelineDeps): Pipeline {
   let tail: Promise<void> = Promise.resolve();
   const pending = new Set<Promise<void>>();
-  for await (const frame of frames) {
+  // A drop is always the oldest frame still queued: newer than every frame already on the chain
+  // and older than every frame still to come, so appending it to the chain keeps seq order.
+  const dropped = (frame: Frame) => {
     d.plc.expect({ seq: frame.seq, capturedAt: frame.capturedAt });
-    const work = inspectFrame(frame, d);
-    const step = tail.then(() => work).then((x) => finalize(frame, x, d));
-    tail = step;
-    pending.add(step);
-    // Errors surface through `tail` below; this branch only keeps the window bookkeeping.
-    step.finally(() => pending.delete(step)).catch(() => {});
-    if (pending.size >= d.inflight) await Promise.race(pending);
-  }
-  await tail;
+    const x: Inspected = { result: droppedResult(frame, d) };
+    tail = tail.then(() => finalize(frame, x, d));
+    tail.catch(() => {}); // surfaces through the next frame's step or the final await
+  };
+  const done = (async () => {
+    for await (const frame of frames) {
+      d.plc.expect({ seq: frame.seq, capturedAt: frame.capturedAt });
+      const work = inspectFrame(frame, d);
+      const step = tail.then(() => work).then((x) => finalize(frame, x, d));
+      tail = step;
+      pending.add(step);
+      // Errors surface through `tail` below; this branch only keeps the window bookkeeping.
+      step.finally(() => pending.delete(step)).catch(() => {});
+      if (pending.size >= d.inflight) await Promise.race(pending);
+    }
+    await tail;
+  })();
+  return { done, dropped };
+}
+
+export function runPipeline(frames: AsyncIterable<Frame>, d: PipelineDeps): Promise<void> {
+  return startPipeline(frames, d).done;
+}
+
+function droppedResult(frame: Frame, d: PipelineDeps): InspectionResult {
+  const r = base(frame, d, d.getThreshold(), null, 'error', { preprocess_ms: 0, infer_ms: 0, score_ms: 0 });
+  r.error = { code: 'FRAME_DROPPED', message: 'dropped by the full capture queue: inspection is behind the camera' };
+  return r;
 }
 
 function finalize(frame: Frame, x: Inspected, d: PipelineDeps): void {

@@ -75,4 +75,17 @@ describe('BoundedQueue', () => {
   it('rejects a capacity below 1', () => {
     expect(() => new BoundedQueue(0)).toThrow(RangeError);
   });
+
+  it('hands every dropped item to the drop hook, oldest first: kept + dropped = pushed', async () => {
+    const dropped: number[] = [];
+    const q = new BoundedQueue<number>(2, (x) => dropped.push(x));
+    const first = q.next(); // a waiting consumer takes 1 straight away
+    for (let i = 1; i <= 8; i++) q.push(i);
+    q.close();
+    const kept = [(await first).value as number, ...(await drain(q))];
+    expect(dropped).toEqual([2, 3, 4, 5, 6]);
+    expect(kept).toEqual([1, 7, 8]);
+    expect([...kept, ...dropped].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(q.dropped).toBe(dropped.length);
+  });
 });

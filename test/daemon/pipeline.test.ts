@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/types.js';
 import { InspectdError } from '../../src/errors.js';
 import type { Inspected, PipelineDeps } from '../../src/daemon/pipeline.js';
-import { runPipeline } from '../../src/daemon/pipeline.js';
+import { runPipeline, startPipeline } from '../../src/daemon/pipeline.js';
+import { BoundedQueue } from '../../src/capture/queue.js';
 import type { Preprocessed, PreprocessSpec } from '../../src/preprocess/types.js';
 
 const spec: PreprocessSpec = { width: 2, height: 2, channels: 1, kernel: 'linear', mean: [0], std: [1] };
@@ -113,5 +114,39 @@ describe('pipeline', () => {
     const { d } = deps({ scores: { 1: 0.1 } });
     d.plc = { expect() {}, decided() { throw new Error('GPIO gone'); } };
     await expect(runPipeline(from([frame(1), frame(2)]), d)).rejects.toThrow('GPIO gone');
+  });
+
+  it('a frame the full queue drops is decided as error FRAME_DROPPED in its seq place: PLC reject, then a result', async () => {
+    const { d, out, plc } = deps({ scores: { 1: 0.9, 2: 0.9, 3: 0.9 }, delays: { 1: 20 }, inflight: 1 });
+    let p!: ReturnType<typeof startPipeline>;
+    // The real queue between camera and pipeline: capacity 1, its drop hook wired like the daemon's.
+    const q = new BoundedQueue<Frame>(1, (f) => p.dropped(f));
+    p = startPipeline(q, d);
+    q.push(frame(1, 'ok', 10)); // taken at once: inspection of 1 is slow
+    await new Promise((r) => setTimeout(r, 0));
+    q.push(frame(2, 'ok', 20)); // queued (the pipeline's window is full)
+    q.push(frame(3, 'ok', 30)); // full: 2 is dropped
+    q.push(frame(4, 'ok', 40)); // full: 3 is dropped
+    q.push(frame(5, 'ok', 50)); // full: 4 is dropped
+    q.close();
+    await p.done;
+    expect(out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code ?? null])).toEqual([
+      [1, 'pass', null], [2, 'error', 'FRAME_DROPPED'], [3, 'error', 'FRAME_DROPPED'], [4, 'error', 'FRAME_DROPPED'], [5, 'pass', null],
+    ]);
+    expect(plc.log.filter((l) => !l.startsWith('expect'))).toEqual(['pass 1', 'reject 2', 'reject 3', 'reject 4', 'pass 5']);
+    expect(plc.open.size).toBe(0);
+    const r2 = out[1].result;
+    expect(r2).toMatchObject({ seq: 2, ts: 1_000_002, source: 'f2.jpg', ssim: null, station: 's' });
+    expect(r2.error?.message).toMatch(/dropped by the full capture queue/);
+    expect(out[1].pre).toBeUndefined();
+  });
+
+  it('with on_error: pass a dropped frame is a pass for the PLC but still an error row', async () => {
+    const { d, out, plc } = deps({ scores: {}, onError: 'pass' });
+    const p = startPipeline(from([]), d);
+    p.dropped(frame(7));
+    await p.done;
+    expect(out.map((x) => x.result.error?.code)).toEqual(['FRAME_DROPPED']);
+    expect(plc.log).toEqual(['expect 7', 'pass 7']);
   });
 });
