@@ -14,7 +14,7 @@ train() {
   local resume=(); [ -f "training/runs/$name/ckpt.pt" ] && resume=(--resume)
   py train --name "$name" "${resume[@]}" --no-finalize "$@"
 }
-train ae-casting-area --data $D/casting/train/good --widths 24,48,48 --holdout 0.2 --epochs 30 \
+train ae-casting-area --data $D/casting/train/good --widths 24,48,48 --holdout 0.2 --epochs 30 --time-budget 75 \
   --defects $D/casting/train/defect --foreign $D/cracks/train/good
-train ae-cracks-area --data $D/cracks/train/good --channels 1 --widths 16,32,32 --holdout 0.25 --epochs 40 \
+train ae-cracks-area --data $D/cracks/train/good --channels 1 --widths 16,32,32 --holdout 0.25 --epochs 40 --time-budget 45 \
   --kinds crack,scratch,foreign --foreign $D/casting/train/good

@@ -10,11 +10,11 @@ done_run() { [ -f "training/runs/$1/progress.json" ] && /usr/bin/python3 -c "imp
 run() { local name=$1; shift; done_run "$name" && { echo "skip $name (finished)"; return; }; py head --name "$name" "$@"; }
 
 # casting: frozen AE, dataset-shaped defects + marks + Perlin/foreign texture
-run head-casting-frozen --data $D/casting/train/good --ae models/casting-fp32.onnx \
+run head-casting-frozen --data $D/casting/train/good --ae models/casting-ae-fp32.onnx \
   --defects $D/casting/train/defect --foreign $D/cracks/train/good --epochs 10
 # cracks: thin dark marks only (pores are natural in concrete, so no holes), Perlin/foreign
 run head-cracks-frozen --data $D/cracks/train/good --ae models/cracks-fp32.onnx \
   --shapes '' --marks crack,scratch --foreign $D/casting/train/good --epochs 8
 # casting: AE fine-tuned jointly with the head
-run head-casting-joint --data $D/casting/train/good --ae models/casting-fp32.onnx \
+run head-casting-joint --data $D/casting/train/good --ae models/casting-ae-fp32.onnx \
   --defects $D/casting/train/defect --foreign $D/cracks/train/good --epochs 10 --joint-lr 1e-4

@@ -57,8 +57,11 @@ export interface PlcSignals extends RejectOutput {
   start(): Promise<void>;
   /** A part was captured: start its fail-safe decision deadline. */
   expect(part: Part): void;
-  /** The decision for a part (the pipeline's PlcPort). */
-  decided(part: Part, reject: boolean): void;
+  /**
+   * The decision for a part (the pipeline's PlcPort). 'late': the part had already been handled
+   * by the late policy at its deadline and this decision changed nothing on the lines.
+   */
+  decided(part: Part, reject: boolean): 'late' | void;
   reject(part: Part): void;
   pass(part: Part): void;
   /** Inspection failed: rejected unless policy.onError is 'pass'. */
@@ -225,7 +228,8 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     },
 
     decided(part, reject) {
-      if (!usable('decided', true) || !settle(part)) return;
+      if (!usable('decided', true)) return;
+      if (!settle(part)) return 'late';
       if (reject) scheduleReject(part, 'decision');
       else st.passed++;
       strobe();

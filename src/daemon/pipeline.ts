@@ -24,7 +24,7 @@ export interface PlcPort {
   /** A part entered the camera's view; the PLC side starts its fail-safe deadline for it. */
   expect(part: { seq: number; capturedAt: number }): void;
   /** Its decision: reject (pulse at capture + travel) or pass (result-valid strobe only). */
-  decided(part: { seq: number; capturedAt: number }, reject: boolean): void;
+  decided(part: { seq: number; capturedAt: number }, reject: boolean): 'late' | void;
 }
 
 export interface Inspected {
@@ -154,7 +154,13 @@ function droppedResult(frame: Frame, d: PipelineDeps): InspectionResult {
 
 function finalize(frame: Frame, x: Inspected, d: PipelineDeps): void {
   const part = { seq: frame.seq, capturedAt: frame.capturedAt };
-  d.plc.decided(part, rejectsPart(x.result.verdict, d.onError));
+  if (d.plc.decided(part, rejectsPart(x.result.verdict, d.onError)) === 'late') {
+    // The PLC already handled this part by its late policy at the deadline: the record says so,
+    // so the row matches what the ejector did, not what the model said too late.
+    const said = x.result.verdict;
+    x.result.verdict = 'error';
+    x.result.error = { code: 'DECISION_LATE', message: `decided ${said} ${Math.round(d.now() - frame.capturedAt)} ms after capture, after the part's deadline; the PLC applied gpio.on_late` };
+  }
   x.result.latency_ms = round3(d.now() - frame.capturedAt);
   d.onInspected(x);
 }

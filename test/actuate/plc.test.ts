@@ -124,6 +124,14 @@ describe('PLC signals: reject pulses', () => {
 });
 
 describe('PLC signals: fail-safe', () => {
+  it('a decision in time is applied (decided() returns nothing)', async () => {
+    const { clock, plc } = rig();
+    await plc.start();
+    plc.expect({ seq: 1, capturedAt: 1000 });
+    clock.advance(100);
+    expect(plc.decided({ seq: 1, capturedAt: 1000 }, true)).toBeUndefined();
+  });
+
   it('a part without a decision by capture + travel − margin is rejected (default policy)', async () => {
     const { clock, gpio, plc } = rig();
     await plc.start();
@@ -134,8 +142,8 @@ describe('PLC signals: fail-safe', () => {
     expect(plc.stats().late).toBe(1);
     clock.advance(1000);
     expect(gpio.pulses('reject')).toEqual([{ start: 1200, end: 1250 }]);
-    // The decision that finally arrives changes nothing.
-    plc.pass({ seq: 1, capturedAt: 1000 });
+    // The decision that finally arrives changes nothing, and says so to the caller.
+    expect(plc.decided({ seq: 1, capturedAt: 1000 }, false)).toBe('late');
     clock.advance(1000);
     expect(gpio.pulses('reject')).toHaveLength(1);
     expect(plc.stats().lateDecisions).toBe(1);

@@ -30,7 +30,7 @@ describe('inspectd eval --report DIR', () => {
     const report = join(tmp, 'report');
     // A threshold between the scores forces at least one miss and one false reject onto the grids.
     const { io: cli, text } = io();
-    const rc = await evalCmd({ model: join(ROOT, 'models/casting-int8.onnx'), good, defect, report, json: true, threshold: '0.80' }, [], cli);
+    const rc = await evalCmd({ model: join(ROOT, 'models/casting-ae-int8.onnx'), good, defect, report, json: true, threshold: '0.80' }, [], cli);
     expect(rc).toBe(0);
     const r = JSON.parse(text());
     expect(r.report).toBe(join(report, 'index.html'));

@@ -72,6 +72,17 @@ function deps(over: Partial<PipelineDeps> & { scores: Record<number, number | Er
 }
 
 describe('pipeline', () => {
+  it('a decision the PLC got after the part was handled as late is recorded as error DECISION_LATE', async () => {
+    const { d, out } = deps({ scores: { 1: 0.9, 2: 0.9 } });
+    const plc = d.plc;
+    // The PLC fake says part 2's deadline had passed: the late policy already handled it.
+    d.plc = { expect: (p) => plc.expect(p), decided: (p, r) => (plc.decided(p, r), p.seq === 2 ? 'late' : undefined) };
+    await runPipeline(from([frame(1), frame(2)]), d);
+    expect(out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code])).toEqual([[1, 'pass', undefined], [2, 'error', 'DECISION_LATE']]);
+    expect(out[1].result.error!.message).toMatch(/decided pass .* after the part's deadline/);
+    expect(out[1].result.ssim).toBe(0.9);
+  });
+
   it('decides in sequence order even when later frames finish first', async () => {
     const { d, out, plc } = deps({ scores: { 1: 0.9, 2: 0.1, 3: 0.7, 4: 0.2 }, delays: { 1: 30, 2: 0, 3: 15, 4: 0 } });
     await runPipeline(from([frame(1), frame(2), frame(3), frame(4)]), d);

