@@ -55,7 +55,7 @@ def cmd_train(a):
            'exclude': a.exclude, 'limit': a.limit, 'time_budget_min': a.time_budget, 'out': a.out,
            'k_mad': a.k_mad, 'kinds': a.kinds.split(',') if a.kinds else None,
            'init': str((Path(a.runs) / a.init).resolve()) if a.init else None, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'kernel': a.kernel,
-           'data_name': Path(a.data).name, 'command': ' '.join(['python3 -m training'] + sys.argv[1:])}
+           'data_name': '/'.join(Path(a.data).parts[-3:]), 'command': ' '.join(['python3 -m training'] + sys.argv[1:])}
     (run_dir / 'holdout_names.txt').write_text('\n'.join(names[i] for i in ho) + '\n')
     np.save(run_dir / 'holdout_idx.npy', ho)
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))

@@ -79,6 +79,10 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
     head = SegHead(ch, tuple(cfg['head_widths']))
     head.load_state_dict(ck['head'])
     ae.eval(), head.eval()
+    from .fit_head import _Wrap
+    from .model import count_macs
+    head_params = int(sum(p.numel() for p in head.parameters()))
+    head_macs = count_macs(_Wrap(head), shape)
     x, _ = prep(data, size, ch)
     tr, ho, _ = split_holdout(x, 0.05, cfg['seed'])
     if defects:
@@ -140,11 +144,12 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
             'thresholds': {'good_only': {'value': thr, 'rule': thr_rule + f'; k = {k} by max balanced accuracy on the selection set ({cfg["selection_set"]})'}, 'f1_optimal': None},
             'calibration': calib_rec, 'metrics': res.get('test', {}),
             'training': {**{k2: v2 for k2, v2 in card0['training'].items() if k2 not in ('data', 'command', 'foreign_patches')},
-                         'data': cfg['data_name'], 'head': {'params': cfg.get('head_params'), 'macs': cfg.get('head_macs'), 'widths': cfg['head_widths'],
-                                                             'image_iterations': ck['state']['iters'], 'best_epoch': int(np.argmax([h['selection'][cfg['select_by']] for h in ck['state']['history']])) + 1,
-                                                             'epochs_run': ck['state']['epoch'], 'train_minutes': round(ck['state']['seconds'] / 60, 1),
+                         'data': cfg['data_name'], 'head': {'params': head_params, 'macs': head_macs, 'widths': cfg['head_widths'],
+                                                             'image_iterations_at_best': ck['state']['iters'], 'best_epoch': ck['state']['epoch'],
+                                                             'selection_by_epoch': [h['selection'][cfg['select_by']] for h in ck['state']['history']], 'train_minutes': round(ck['state']['seconds'] / 60, 1),
                                                              'joint_ae_lr': cfg.get('joint_lr', 0), 'anomalies': {'shapes': cfg['shapes'], 'marks': cfg['marks']},
                                                              'command': cfg['command']},
+                         'macs_total': int(card0['training'].get('macs') or 0) + head_macs,
                          'ms_per_inference_1thread_onnxruntime_node': ms[variant], 'quantization': qinfo['quant'] if variant == 'int8' else None},
         })
         dst = out / path.name

@@ -72,14 +72,14 @@ def cmd_head(a):
     if a.defects:
         d, _ = prep(a.defects, size, ch)
         pick = np.random.default_rng([a.seed, 4242]).permutation(len(d))[:a.sel_defects]
-        sel_defect, sel_kind = d[np.sort(pick)], f'{len(pick)} labelled defects sampled from {Path(a.defects).name}'
+        sel_defect, sel_kind = d[np.sort(pick)], f"{len(pick)} labelled defects sampled from {'/'.join(Path(a.defects).parts[-3:])}"
     else:
         sel_defect = synthetic_defects(x[ho], a.seed, ('crack', 'scratch'))
         sel_kind = f'synthetic dark crack/scratch marks on held-out goods ({len(sel_defect)})'
     rule = {k: v for k, v in card['score'].items() if k != 'polarity'}
     if rule['rule'] != 'residual_pool':
         rule = {'rule': 'residual_pool', 'sign': 'abs', 'pool': 2}
-    cfg = {'name': a.name, 'data_name': Path(a.data).name, 'ae': Path(a.ae).name, 'size': size, 'channels': ch, 'seed': a.seed,
+    cfg = {'name': a.name, 'data_name': '/'.join(Path(a.data).parts[-3:]), 'ae': Path(a.ae).name, 'size': size, 'channels': ch, 'seed': a.seed,
            'epochs': a.epochs, 'batch': a.batch, 'lr': a.lr, 'joint_lr': a.joint_lr,
            'head_widths': [int(v) for v in a.head_widths.split(',')], 'shapes': [v for v in a.shapes.split(',') if v],
            'marks': [m for m in a.marks.split(',') if m], 'select_by': a.select_by, 'ckpt_min': a.ckpt_min,
