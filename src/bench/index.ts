@@ -9,8 +9,10 @@
  *                     SQLite, sim GPIO): frames/s, capture→decision p50/p99, per-stage medians
  *   end_to_end.paced  the same at 30 fps: latency p50/p99 and drops
  *   rss               peak resident set size of this process
+ *   limits            model only (the limit), frames by camera size decoded in the workers,
+ *                     `inspectd eval` vs a plain Python loop (src/bench/throughput.ts)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +85,20 @@ async function preprocessOnly(samples: string, model: string, seconds: number): 
   return round(n / ((performance.now() - t0) / 1000));
 }
 
+async function limits(model: string, samples: string, seconds: number, workers: number) {
+  const { modelOnly, frameSizes, evalVsPython } = await import('./throughput.js');
+  const ae = join(ROOT, 'models/casting-ae-int8.onnx');
+  const data = resolve(arg('datasets', join(ROOT, '../shared/datasets')));
+  return {
+    model_only: await modelOnly(model, { workers, seconds, samples }),
+    model_only_autoencoder: existsSync(ae) && ae !== model ? await modelOnly(ae, { workers, seconds, samples }) : undefined,
+    frame_sizes: await frameSizes(model, { workers, seconds: Math.max(2, seconds / 2), samples }),
+    eval_vs_python: existsSync(join(data, 'casting/test/good'))
+      ? evalVsPython({ root: ROOT, aeFp32: join(ROOT, 'models/casting-ae-fp32.onnx'), models: [ae, model], good: join(data, 'casting/test/good'), defect: join(data, 'casting/test/defect'), n: Number(arg('eval-images', '600')) })
+      : { skipped: `no datasets at ${data} (--datasets DIR)` },
+  };
+}
+
 async function main() {
   const model = resolve(arg('model', join(ROOT, 'models/casting-int8.onnx')));
   const fp32 = model.replace(/-int8\.onnx$/, '-fp32.onnx');
@@ -91,6 +107,8 @@ async function main() {
   const workers = Number(arg('workers', '2'));
   const out: Record<string, unknown> = { node: process.version, model, samples, workers };
   out.ssim = await benchSsim({ runs: 50 });
+  const lim = await limits(model, samples, seconds, workers);
+  out.limits = lim;
   out.inference = { int8: await benchInference(model, { calls: 300 }), ...(fp32 !== model ? { fp32: await benchInference(fp32, { calls: 300 }) } : {}) };
   const baseline = await preprocessOnly(samples, model, seconds / 2);
   const max = await endToEnd({ model, samples, fps: 0, seconds, workers });
@@ -102,6 +120,8 @@ async function main() {
     max_without_saving_images: noImages,
     ratio_max_to_baseline: round(max.fps / baseline),
     ratio_no_images_to_baseline: round(noImages.fps / baseline),
+    // The issue's figure: end to end (no images saved) as a share of the model-only limit.
+    ratio_no_images_to_model_only: round(noImages.fps / lim.model_only.fps),
     paced_30fps: await endToEnd({ model, samples, fps: 30, seconds, workers }),
   };
   out.rss_peak_mb = round(process.resourceUsage().maxRSS / 1024);
