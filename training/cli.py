@@ -32,7 +32,7 @@ def detect_channels(data_dir: str, size: int) -> int:
 
 def cmd_train(a):
     import torch
-    from .data import prep, split_holdout
+    from .data import make_split, prep
     from .fit import fit
     from .data import set_kernel
     torch.set_num_threads(a.threads)
@@ -42,7 +42,7 @@ def cmd_train(a):
     log = _log_to(run_dir / 'train.log')
     ch = a.channels or detect_channels(a.data, a.size)
     x, names = prep(a.data, a.size, ch, a.limit)
-    tr, ho, split = split_holdout(x, a.holdout, a.seed)
+    tr, ho, split = make_split(x, names, a.holdout, a.seed, a.holdout_from)
     if len(ho) == 0:  # tiny smoke runs: keep one image aside anyway
         tr, ho = np.arange(len(x) - 1), np.array([len(x) - 1])
     log(f'data {a.data}: {len(x)} images, channels {ch}, split {split}')
@@ -54,7 +54,7 @@ def cmd_train(a):
            'holdout_frac': a.holdout, 'split': split, 'foreign': a.foreign, 'defects': a.defects, 'test': a.test,
            'exclude': a.exclude, 'limit': a.limit, 'time_budget_min': a.time_budget, 'out': a.out,
            'k_mad': a.k_mad, 'kinds': a.kinds.split(',') if a.kinds else None,
-           'init': str((Path(a.runs) / a.init).resolve()) if a.init else None, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'kernel': a.kernel,
+           'init': str((Path(a.runs) / a.init).resolve()) if a.init else None, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'kernel': a.kernel, 'holdout_from': a.holdout_from,
            'data_name': '/'.join(Path(a.data).parts[-3:]), 'command': ' '.join(['python3 -m training'] + sys.argv[1:])}
     (run_dir / 'holdout_names.txt').write_text('\n'.join(names[i] for i in ho) + '\n')
     np.save(run_dir / 'holdout_idx.npy', ho)
@@ -136,6 +136,7 @@ def main(argv=None):
     t.add_argument('--ship-as', default=None, help='name of the shipped files/card (default: --name)')
     t.add_argument('--kernel', default='area', help="pixel path of the daemon (src/preprocess): 'area' (libjpeg-turbo + area resize) or a sharp kernel such as lanczos3")
     t.add_argument('--resume', action='store_true', help='continue the run in --name from its ckpt.pt')
+    t.add_argument('--holdout-from', default=None, help="a run's holdout_names.txt: reuse its held-out goods (fine-tuning on new pixels)")
     t.set_defaults(fn=cmd_train)
     f = sub.add_parser('finalize', formatter_class=argparse.ArgumentDefaultsHelpFormatter, help='calibrate + export + cards for a trained run')
     f.add_argument('--name', required=True)

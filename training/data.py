@@ -104,3 +104,18 @@ def split_holdout(x: np.ndarray, frac: float, seed: int, thr: float = 0.99) -> t
     info = {'clusters': int(len(ids)), 'largest_cluster': int(sizes.max()), 'similarity_threshold': thr,
             'holdout': int(mask.sum()), 'train': int((~mask).sum())}
     return np.nonzero(~mask)[0], np.nonzero(mask)[0], info
+
+
+def split_by_names(names: list[str], holdout_file: str) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The split of an earlier run, by file name: a model moved to new pixels (whose clustering
+    differs) keeps the held-out goods it was never trained on."""
+    hold = set(Path(holdout_file).read_text().split())
+    mask = np.array([n in hold for n in names])
+    missing = len(hold - set(names))
+    if missing:
+        raise SystemExit(f'{holdout_file}: {missing} held-out names are not in the data folder')
+    return np.nonzero(~mask)[0], np.nonzero(mask)[0], {'holdout': int(mask.sum()), 'train': int((~mask).sum()), 'from': Path(holdout_file).name}
+
+
+def make_split(x, names, frac, seed, holdout_file=None):
+    return split_by_names(names, holdout_file) if holdout_file else split_holdout(x, frac, seed)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import metrics as M
-from .data import prep, set_kernel, split_holdout
+from .data import make_split, prep, set_kernel
 from .export_two import export_both
 from .finalize import load_test, sha256, synthetic_defects, to_input
 from .fit_head import ae_from_onnx
@@ -67,12 +67,17 @@ def wilson(k, n, z=1.96):
     return [max(0.0, c - h), min(1.0, c + h)]
 
 
-def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclude, out: Path, ship_as: str, log=print):
+def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclude, out: Path, ship_as: str, log=print, kernel=None):
+    """kernel: the pixel path to calibrate and ship for (default: the AE card's own). Another one
+    re-calibrates a model trained on other pixels: rule statistics, threshold and figures are
+    all measured on the new pixels, and the card says both."""
     cfg = json.loads((run_dir / 'config.json').read_text())
     card0 = json.loads(Path(str(ae_path).replace('.onnx', '.card.json')).read_text())
     size, ch = cfg['size'], cfg['channels']
     shape = (ch, size, size)
-    set_kernel(card0['preprocess']['kernel'])
+    trained_on = card0['preprocess']['kernel']
+    kernel = kernel or trained_on
+    set_kernel(kernel)
     ae = ae_from_onnx(ae_path, ch, card0['training']['widths'])
     ck = torch.load(run_dir / 'best.pt')
     ae.load_state_dict(ck['ae'])
@@ -83,8 +88,10 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
     from .model import count_macs
     head_params = int(sum(p.numel() for p in head.parameters()))
     head_macs = count_macs(_Wrap(head), shape)
-    x, _ = prep(data, size, ch)
-    tr, ho, _ = split_holdout(x, 0.05, cfg['seed'])
+    x, names = prep(data, size, ch)
+    # The head run's own held-out goods (written by `head`), so calibration never sees its training goods.
+    own = run_dir / 'holdout_names.txt'
+    tr, ho, _ = make_split(x, names, 0.05, cfg['seed'], str(own) if own.exists() else cfg.get('holdout_from'))
     if defects:
         d, _ = prep(defects, size, ch)
         pick = np.random.default_rng([cfg['seed'], 4242]).permutation(len(d))[:400]
@@ -140,6 +147,8 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
             'name': ship_as, 'variant': variant, 'onnx_sha256': sha256(path),
             'output': {'name': 'reconstruction', 'shape': [1, *shape]},
             'anomaly_output': {'name': 'anomaly', 'shape': [1, 1, size, size]},
+            'preprocess': {**card0['preprocess'], 'kernel': kernel,
+                           'decoder': 'libjpeg-turbo (JPEG), sharp (other formats); exact area resize' if kernel == 'area' else 'sharp'},
             'score': {**rule, 'polarity': 'higher_is_good'},
             'thresholds': {'good_only': {'value': thr, 'rule': thr_rule + f'; k = {k} by max balanced accuracy on the selection set ({cfg["selection_set"]})'}, 'f1_optimal': None},
             'calibration': calib_rec, 'metrics': res.get('test', {}),
@@ -149,6 +158,7 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
                                                              'selection_by_epoch': [h['selection'][cfg['select_by']] for h in ck['state']['history']], 'train_minutes': round(ck['state']['seconds'] / 60, 1),
                                                              'joint_ae_lr': cfg.get('joint_lr', 0), 'anomalies': {'shapes': cfg['shapes'], 'marks': cfg['marks']},
                                                              'command': cfg['command']},
+                         'pixels': kernel if kernel == trained_on else f'trained on {trained_on} pixels, calibrated and evaluated on {kernel} pixels',
                          'macs_total': int(card0['training'].get('macs') or 0) + head_macs,
                          'ms_per_inference_1thread_onnxruntime_node': ms[variant], 'quantization': qinfo['quant'] if variant == 'int8' else None},
         })

@@ -95,6 +95,9 @@ def fit_head(run_dir: Path, ae: DilatedAE, train_u8, sel_good, sel_defect, pool,
     torch.manual_seed(cfg['seed'])
     c = train_u8.shape[3]
     head = SegHead(c, tuple(cfg['head_widths']))
+    if cfg.get('init_head'):
+        head.load_state_dict(torch.load(cfg['init_head'])['head'])
+        log(f"head initialised from {cfg['init_head']}")
     joint = cfg.get('joint_lr', 0) > 0
     params = [{'params': head.parameters(), 'lr': cfg['lr']}]
     if joint:

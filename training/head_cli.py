@@ -27,6 +27,8 @@ def add_parser(sub, runs_default):
     h.add_argument('--ckpt-min', type=float, default=5.0, help='minutes between mid-epoch checkpoints')
     h.add_argument('--holdout', type=float, default=0.05, help='must match the AE run (its held-out goods are the selection goods)')
     h.add_argument('--seed', type=int, default=0)
+    h.add_argument('--holdout-from', default=None, help="a run's holdout_names.txt: reuse its held-out goods")
+    h.add_argument('--init-head', default=None, help='run name whose best.pt head weights start this run (fine-tuning, e.g. on new pixels)')
     h.set_defaults(fn=cmd_head, runs_default=runs_default)
     f = sub.add_parser('finalize-head', formatter_class=argparse.ArgumentDefaultsHelpFormatter, help='export AE + head (fp32 + int8), choose the combo rule, calibrate, write cards')
     f.add_argument('--name', required=True, help='the head run folder under --runs')
@@ -37,6 +39,7 @@ def add_parser(sub, runs_default):
     f.add_argument('--exclude', default=None, help='test/good names also reported without (leaked files)')
     f.add_argument('--out', default=None, help='where the .onnx and cards go (default: models/)')
     f.add_argument('--ship-as', required=True, help='file/card name, e.g. casting-2stage')
+    f.add_argument('--kernel', default=None, help="pixel path to calibrate and ship for (default: the AE card's); e.g. 'area' re-calibrates a lanczos3-trained model")
     f.set_defaults(fn=cmd_finalize_head)
     return h
 
@@ -47,12 +50,12 @@ def cmd_finalize_head(a):
     from .finalize_head import finalize_head
     torch.set_num_threads(a.threads)
     run_dir = Path(a.runs) / a.name
-    finalize_head(run_dir, Path(a.ae), a.data, a.defects, a.test, a.exclude, Path(a.out or REPO / 'models'), a.ship_as, _log_to(run_dir / 'train.log'))
+    finalize_head(run_dir, Path(a.ae), a.data, a.defects, a.test, a.exclude, Path(a.out or REPO / 'models'), a.ship_as, _log_to(run_dir / 'train.log'), kernel=a.kernel)
 
 
 def cmd_head(a):
     import torch
-    from .data import prep, split_holdout
+    from .data import make_split, prep
     from .finalize import synthetic_defects
     from .fit_head import ae_from_onnx, fit_head
     from .cli import _log_to
@@ -66,7 +69,8 @@ def cmd_head(a):
     run_dir.mkdir(parents=True, exist_ok=True)
     log = _log_to(run_dir / 'train.log')
     x, names = prep(a.data, size, ch)
-    tr, ho, split = split_holdout(x, a.holdout, a.seed)
+    tr, ho, split = make_split(x, names, a.holdout, a.seed, a.holdout_from)
+    (run_dir / 'holdout_names.txt').write_text('\n'.join(names[i] for i in ho) + '\n')
     log(f'data {Path(a.data).name}: {len(x)} images, split {split}')
     pool = prep(a.foreign, size, 3, a.foreign_limit)[0] if a.foreign else None
     if a.defects:
@@ -84,6 +88,8 @@ def cmd_head(a):
            'head_widths': [int(v) for v in a.head_widths.split(',')], 'shapes': [v for v in a.shapes.split(',') if v],
            'marks': [m for m in a.marks.split(',') if m], 'select_by': a.select_by, 'ckpt_min': a.ckpt_min,
            'rule': rule, 'split': split, 'selection_set': sel_kind, 'n_batches': max(1, len(tr) // a.batch),
+           'holdout_from': a.holdout_from,
+           'init_head': str(Path(a.runs) / a.init_head / 'best.pt') if a.init_head else None,
            'command': ' '.join(['python3 -m training'] + sys.argv[1:])}
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))
     log(f'selection set: {len(ho)} held-out goods vs {sel_kind}')
