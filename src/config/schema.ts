@@ -34,6 +34,8 @@ export const CameraSchema = z
     /** A live source that delivers no frame for this long is restarted. */
     stall_ms: z.number().int().positive().default(5000),
     max_restarts: z.number().int().min(0).default(10),
+    /** Replay: a file larger than this (or not a regular file) becomes a FRAME_* error frame. */
+    max_frame_bytes: z.number().int().positive().max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
     roi: roi.nullable().default(null),
     trigger: z
       .strictObject({

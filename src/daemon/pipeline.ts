@@ -1,6 +1,6 @@
 import type { Frame } from '../capture/types.js';
 import { decide, rejectsPart } from '../decide/policy.js';
-import { errorCode, errorMessage } from '../errors.js';
+import { InspectdError, errorCode, errorMessage } from '../errors.js';
 import type { InspectionResult } from '../events/types.js';
 import type { PreprocessSpec, Preprocessed, Tensor } from '../preprocess/types.js';
 
@@ -51,6 +51,7 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
   let pre: Preprocessed | undefined;
   let t1 = t0;
   try {
+    if (frame.error) throw new InspectdError(frame.error.code, frame.error.message);
     pre = await d.preprocess(frame.data, d.spec);
     t1 = d.now();
     // Maps only for frames below the threshold: they are what gets saved and shown as evidence.
