@@ -1,6 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError, type ConfigProblem, loadConfig } from './load.js';
 import type { Config } from './schema.js';
 import { loadModel } from '../model/load.js';
@@ -22,7 +21,7 @@ export async function checkConfig(file: string): Promise<{ config: Readonly<Conf
     // The model's own problems too, when the (invalid) config still names an existing model file:
     // otherwise a typo elsewhere hides a broken card until the next attempt (found by
     // test/reliability/badConfig: "list every problem" must hold across both).
-    const model = rawModelPath(file);
+    const model = rawModelPath(file, err.raw);
     if (model) problems.push(...(await modelProblems(model)));
   }
   if (config) problems.push(...(await modelProblems(config.model.path)));
@@ -42,14 +41,9 @@ export async function modelProblems(modelPath: string): Promise<ConfigProblem[]>
 }
 
 /** model.path of a config that failed validation, resolved like load.ts does, if it names an existing file. */
-function rawModelPath(file: string): string | null {
-  try {
-    const raw = parseYaml(readFileSync(file, 'utf8')) as { model?: { path?: unknown } } | null;
-    const p = raw?.model?.path;
-    if (typeof p !== 'string' || p === '') return null;
-    const abs = resolve(dirname(resolve(file)), p);
-    return existsSync(abs) && statSync(abs).isFile() ? abs : null;
-  } catch {
-    return null; // unreadable or not YAML: already reported by loadConfig
-  }
+function rawModelPath(file: string, raw: unknown): string | null {
+  const p = (raw as { model?: { path?: unknown } } | null | undefined)?.model?.path;
+  if (typeof p !== 'string' || p === '') return null;
+  const abs = resolve(dirname(resolve(file)), p);
+  return existsSync(abs) && statSync(abs).isFile() ? abs : null;
 }

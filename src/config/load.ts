@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { isNode } from 'yaml';
 import type { z } from 'zod';
 
 type ZodIssue = z.core.$ZodIssue;
 import { ConfigSchema, type Config } from './schema.js';
+import { parseYamlLimited, readConfigText } from './yamlLimits.js';
 
 /** One thing wrong with a configuration: its key path, YAML line where known, and what is wrong. */
 export interface ConfigProblem {
@@ -15,7 +16,8 @@ export interface ConfigProblem {
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
-  constructor(readonly file: string, readonly problems: ConfigProblem[]) {
+  /** `raw`: the file's parsed YAML when it got that far (check.ts looks for model.path in it). */
+  constructor(readonly file: string, readonly problems: ConfigProblem[], readonly raw?: unknown) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n` + problems.map(formatProblem).join('\n'));
     this.name = 'ConfigError';
   }
@@ -31,20 +33,16 @@ export function formatProblem(p: ConfigProblem): string {
  * resolve against the config file's folder, so a config works from any working directory.
  */
 export function loadConfig(file: string): Readonly<Config> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read config file: ${(err as Error).message}` }]);
-  }
-  return parseConfig(text, file);
+  const read = readConfigText(file);
+  if ('problem' in read) throw new ConfigError(file, [{ path: '', ...read.problem }]);
+  return parseConfig(read.text, file);
 }
 
 export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: `YAML: ${e.message.split('\n')[0]}` }));
-  if (problems.length) throw new ConfigError(file, problems);
+  const parsedYaml = parseYamlLimited(text);
+  if ('problems' in parsedYaml) throw new ConfigError(file, parsedYaml.problems.map((p) => ({ path: '', ...p })));
+  const { doc, lc } = parsedYaml;
+  const problems: ConfigProblem[] = [];
 
   const lineOf = (path: (string | number)[]): number | undefined => {
     // Walk up to the nearest existing node: a missing key is reported at its parent's line.
@@ -56,18 +54,18 @@ export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
     return undefined;
   };
 
-  const raw = doc.toJS() ?? {};
+  const raw = parsedYaml.value ?? {};
   const base = dirname(resolve(file));
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues as unknown as ZodIssue[]) problems.push(issueToProblem(issue, lineOf));
     // Still check the files the (invalid) config names, so every problem shows in one pass.
     problems.push(...checkFiles(resolvePaths(looseConfig(raw), base), lineOf));
-    throw new ConfigError(file, problems);
+    throw new ConfigError(file, problems, raw);
   }
   const cfg = resolvePaths(parsed.data, base);
   problems.push(...checkFiles(cfg, lineOf));
-  if (problems.length) throw new ConfigError(file, problems);
+  if (problems.length) throw new ConfigError(file, problems, raw);
   return deepFreeze(cfg);
 }
 
@@ -75,7 +73,7 @@ function issueToProblem(issue: ZodIssue, lineOf: (p: (string | number)[]) => num
   const path = issue.path as (string | number)[];
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys: string[] }).keys;
-    return { path: path.concat(keys[0]).join('.'), line: lineOf(path.concat(keys[0])), message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}` };
+    return { path: path.concat(keys[0]).join('.'), line: lineOf(path.concat(keys[0])), message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.slice(0, 10).map((k) => `'${k}'`).join(', ')}${keys.length > 10 ? ` and ${keys.length - 10} more` : ''}` };
   }
   return { path: path.join('.'), line: lineOf(path), message: issue.message };
 }

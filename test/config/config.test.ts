@@ -86,4 +86,13 @@ describe('config', () => {
     const b = loadConfig(f.write('b.yaml', minimal + '\nmqtt: { password_file: ./secret }'));
     expect(b.mqtt.password_file).toBe(join(f.dir, 'secret'));
   });
+
+  it('nesting: exactly 32 levels parse, 33 are refused at the line that goes too deep', () => {
+    // The top-level map is level 1, so 31 flow sequences inside it reach 32.
+    const nest = (n: number) => `${minimal}\nx:\n  ${'['.repeat(n)}${']'.repeat(n)}`;
+    const at32 = problems(nest(31)).map((p) => p.message); // parsed: only the schema objects
+    expect(at32).toContain("unknown key 'x'");
+    expect(at32.join('\n')).not.toMatch(/nested|YAML/);
+    expect(problems(nest(32))).toEqual([{ path: '', line: 5, message: 'YAML nested deeper than 32 levels' }]);
+  });
 });
