@@ -18,7 +18,7 @@ export const STOP_DEADLINE_MS = 10_000;
  */
 export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<number> {
   const file = req(v.config, '--config');
-  const { config, problems } = await checkConfig(file);
+  const { config, problems } = await checkConfig(file, { env: io.env });
   if (!config) {
     line(io.err, `inspectd: refusing to start, ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`);
     return 2;

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, type ConfigProblem, loadConfig } from './load.js';
+import { ConfigError, type ConfigProblem, type LoadOptions, loadConfig } from './load.js';
 import type { Config } from './schema.js';
 import { loadModel } from '../model/load.js';
 import { InspectdError } from '../errors.js';
@@ -10,11 +10,11 @@ import { InspectdError } from '../errors.js';
  * model it names and that model's card (shape, sha256, fields). All problems are collected so
  * `validate-config` and a refused `run` show the full list at once.
  */
-export async function checkConfig(file: string): Promise<{ config: Readonly<Config> | null; problems: ConfigProblem[] }> {
+export async function checkConfig(file: string, opts: LoadOptions = {}): Promise<{ config: Readonly<Config> | null; problems: ConfigProblem[] }> {
   let config: Readonly<Config> | null = null;
   const problems: ConfigProblem[] = [];
   try {
-    config = loadConfig(file);
+    config = loadConfig(file, opts);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);

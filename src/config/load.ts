@@ -5,6 +5,7 @@ import type { z } from 'zod';
 
 type ZodIssue = z.core.$ZodIssue;
 import { ConfigSchema, type Config } from './schema.js';
+import { secretProblems } from './secrets.js';
 import { parseYamlLimited, readConfigText } from './yamlLimits.js';
 
 /** One thing wrong with a configuration: its key path, YAML line where known, and what is wrong. */
@@ -32,13 +33,18 @@ export function formatProblem(p: ConfigProblem): string {
  * files that must exist) before failing, so an operator fixes them in one pass. Relative paths
  * resolve against the config file's folder, so a config works from any working directory.
  */
-export function loadConfig(file: string): Readonly<Config> {
-  const read = readConfigText(file);
-  if ('problem' in read) throw new ConfigError(file, [{ path: '', ...read.problem }]);
-  return parseConfig(read.text, file);
+/** `env` locates systemd credentials ($CREDENTIALS_DIRECTORY) named by password_file / token_file. */
+export interface LoadOptions {
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
-export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
+export function loadConfig(file: string, opts: LoadOptions = {}): Readonly<Config> {
+  const read = readConfigText(file);
+  if ('problem' in read) throw new ConfigError(file, [{ path: '', ...read.problem }]);
+  return parseConfig(read.text, file, opts);
+}
+
+export function parseConfig(text: string, file = '<config>', opts: LoadOptions = {}): Readonly<Config> {
   const parsedYaml = parseYamlLimited(text);
   if ('problems' in parsedYaml) throw new ConfigError(file, parsedYaml.problems.map((p) => ({ path: '', ...p })));
   const { doc, lc } = parsedYaml;
@@ -60,11 +66,12 @@ export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
   if (!parsed.success) {
     for (const issue of parsed.error.issues as unknown as ZodIssue[]) problems.push(issueToProblem(issue, lineOf));
     // Still check the files the (invalid) config names, so every problem shows in one pass.
-    problems.push(...checkFiles(resolvePaths(looseConfig(raw), base), lineOf));
+    const loose = resolvePaths(looseConfig(raw), base);
+    problems.push(...checkFiles(loose, lineOf), ...secretProblems(loose, opts.env, lineOf));
     throw new ConfigError(file, problems, raw);
   }
   const cfg = resolvePaths(parsed.data, base);
-  problems.push(...checkFiles(cfg, lineOf));
+  problems.push(...checkFiles(cfg, lineOf), ...secretProblems(cfg, opts.env, lineOf));
   if (problems.length) throw new ConfigError(file, problems, raw);
   return deepFreeze(cfg);
 }
@@ -83,13 +90,15 @@ function looseConfig(raw: unknown): Config {
   const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, Record<string, unknown> | undefined>;
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const sec = (k: string) => (o[k] && typeof o[k] === 'object' ? o[k]! : {});
-  const cam = sec('camera'), model = sec('model'), mqtt = sec('mqtt'), storage = sec('storage'), gpio = sec('gpio');
+  const cam = sec('camera'), model = sec('model'), mqtt = sec('mqtt'), storage = sec('storage'), gpio = sec('gpio'), http = sec('http');
   return {
     camera: { source: str(cam.source), path: str(cam.path) },
     model: { path: str(model.path) },
     gpio: { sim_log: str(gpio.sim_log) },
     storage: { database: str(storage.database), images: str(storage.images) },
-    mqtt: { url: str(mqtt.url) ?? '', ca: str(mqtt.ca), cert: str(mqtt.cert), key: str(mqtt.key), embedded_broker: mqtt.embedded_broker === true },
+    // url stays undefined when absent: MQTT is then on (the default), but there is no URL to check.
+    mqtt: { url: str(mqtt.url), ca: str(mqtt.ca), cert: str(mqtt.cert), key: str(mqtt.key), embedded_broker: mqtt.embedded_broker === true, password_file: str(mqtt.password_file) },
+    http: { enabled: http.enabled !== false, token_file: str(http.token_file) },
   } as unknown as Config;
 }
 
@@ -106,8 +115,7 @@ function resolvePaths(cfg: Config, base: string): Config {
     gpio: { ...cfg.gpio, sim_log: abs(cfg.gpio.sim_log) },
     storage: { ...cfg.storage, database: abs(cfg.storage.database)!, images: abs(cfg.storage.images)! },
     mqtt: { ...cfg.mqtt, ca: abs(cfg.mqtt.ca), cert: abs(cfg.mqtt.cert), key: abs(cfg.mqtt.key), password_file: secret(cfg.mqtt.password_file) },
-    // http/modbus are absent from the loose shape checkFiles gets for an invalid config.
-    ...(cfg.http ? { http: { ...cfg.http, token_file: secret(cfg.http.token_file) } } : {}),
+    http: { ...cfg.http, token_file: secret(cfg.http.token_file) },
   };
 }
 
@@ -124,7 +132,7 @@ function checkFiles(cfg: Config, lineOf: (p: (string | number)[]) => number | un
   if (cfg.camera.source === 'file') need(['camera', 'path'], cfg.camera.path, 'file');
   for (const k of ['ca', 'cert', 'key'] as const) need(['mqtt', k], cfg.mqtt[k], 'file');
   if (cfg.mqtt.url && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(cfg.mqtt.url)) out.push({ path: 'mqtt.url', line: lineOf(['mqtt', 'url']), message: `not a broker URL (mqtt://host:port or mqtts://host:port): ${cfg.mqtt.url}` });
-  if (cfg.mqtt.embedded_broker && cfg.mqtt.url.startsWith('mqtts')) out.push({ path: 'mqtt.embedded_broker', line: lineOf(['mqtt', 'embedded_broker']), message: 'the embedded broker serves plain mqtt:// on loopback only' });
+  if (cfg.mqtt.embedded_broker && cfg.mqtt.url?.startsWith('mqtts')) out.push({ path: 'mqtt.embedded_broker', line: lineOf(['mqtt', 'embedded_broker']), message: 'the embedded broker serves plain mqtt:// on loopback only' });
   return out;
 }
 

@@ -124,7 +124,7 @@ process.once('exit', () => {
 });
 
 /** Run to completion; returns code, stdout, stderr. */
-export async function runDaemon(args: string[], opts: { cwd?: string; limitMs?: number } = {}) {
+export async function runDaemon(args: string[], opts: { cwd?: string; limitMs?: number; env?: Record<string, string> } = {}) {
   const d = startDaemon(args, opts);
   const { code, signal } = await d.exited;
   return { code, signal, stdout: d.stdout(), stderr: d.stderr(), logs: d.logs() };
