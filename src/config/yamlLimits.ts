@@ -19,15 +19,10 @@ export interface YamlProblem {
   message: string;
 }
 
-/** The config file's text, or the problem with it (not a regular file, too large, unreadable, not UTF-8). */
+/** The config file's text, or the problem with it (not a regular file, too large, unreadable). */
 export function readConfigText(file: string): { text: string } | { problem: YamlProblem } {
   try {
-    const buf = readBoundedFileSync(file, MAX_CONFIG_BYTES);
-    try {
-      return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf) };
-    } catch {
-      return { problem: { message: 'config file is not UTF-8 text' } };
-    }
+    return { text: readBoundedFileSync(file, MAX_CONFIG_BYTES).toString('utf8') };
   } catch (err) {
     if (err instanceof RefusedFileError) {
       const why = err.reason === 'too-large' ? `${err.message} for a config file` : err.message;
