@@ -20,6 +20,8 @@ export interface CaptureConfig {
   executable?: string;
   stall_ms?: number;
   max_restarts?: number;
+  /** Replay: larger files become FRAME_FILE_TOO_LARGE error frames. */
+  max_frame_bytes?: number;
   trigger?: {
     mode: 'free' | 'gpio' | 'software';
     line?: { offset: number; active_low?: boolean };
@@ -82,7 +84,7 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
   let base: FrameSource & { stop?(): Promise<void> };
   switch (cfg.source) {
     case 'replay':
-      base = createReplaySource({ dir: needPath(), fps: cfg.fps, loop: cfg.loop ?? true, queueSize: cfg.queue, onDropped, log: deps.log, now: deps.now, wallNow: deps.wallNow });
+      base = createReplaySource({ dir: needPath(), fps: cfg.fps, loop: cfg.loop ?? true, queueSize: cfg.queue, maxFrameBytes: cfg.max_frame_bytes, onDropped, log: deps.log, now: deps.now, wallNow: deps.wallNow });
       break;
     case 'file':
     case 'v4l2':

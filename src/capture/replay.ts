@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { InspectdError, errorMessage } from '../errors.js';
 import { listImages } from '../util/images.js';
+import { DEFAULT_MAX_FRAME_BYTES, readFrameFile } from './frameFile.js';
 import type { Logger } from './log.js';
 import { BoundedQueue } from './queue.js';
 import type { Frame, FrameSource, SourceStats } from './types.js';
@@ -17,6 +17,8 @@ export interface ReplayOptions {
   queueSize?: number;
   /** A frame the full queue dropped (paced replay): the daemon decides it as an error. */
   onDropped?: (frame: Frame) => void;
+  /** Larger files (and anything not a regular file) become FRAME_* error frames. Default 64 MiB. */
+  maxFrameBytes?: number;
   log: Logger;
   /** Monotonic ms (Frame.capturedAt). Default performance.now. */
   now?: () => number;
@@ -57,19 +59,23 @@ export function createReplaySource(opts: ReplayOptions): ReplayFrameSource {
     return files;
   }
 
-  /** The file's bytes, or null if it vanished. Unreadable files become empty frames: preprocess turns them into verdict `error`. */
-  async function read(file: string): Promise<Buffer | null> {
+  /**
+   * The file as a frame, or null if it vanished. A file that cannot be read (a FIFO, a device, a
+   * folder, too large, EACCES) becomes an error frame: the pipeline gives it verdict `error` with
+   * that FRAME_* code, and the part is rejected like any other frame that could not be inspected.
+   */
+  async function read(file: string): Promise<Frame | null> {
     try {
-      return await readFile(file);
+      return frame(file, await readFrameFile(file, opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
+      const e = err as InspectdError;
+      if (e.context?.errno === 'ENOENT') {
         st.missing++;
         opts.log.warn({ file, code: 'CAMERA_FILE_MISSING' }, 'replay file vanished; skipped');
         return null;
       }
-      opts.log.warn({ file, err: errorMessage(err) }, 'replay file unreadable; delivered as an empty frame');
-      return Buffer.alloc(0);
+      opts.log.warn({ file, code: e.code, err: errorMessage(err) }, 'replay file unreadable; delivered as an error frame');
+      return { ...frame(file, Buffer.alloc(0)), error: { code: e.code ?? 'FRAME_READ', message: errorMessage(err) } };
     }
   }
 
@@ -92,8 +98,8 @@ export function createReplaySource(opts: ReplayOptions): ReplayFrameSource {
 
   async function* pulled(signal: AbortSignal): AsyncGenerator<Frame> {
     for await (const f of files(signal)) {
-      const data = await read(f);
-      if (data && !signal.aborted) yield frame(f, data);
+      const fr = await read(f);
+      if (fr && !signal.aborted) yield fr;
     }
   }
 
@@ -122,8 +128,8 @@ export function createReplaySource(opts: ReplayOptions): ReplayFrameSource {
       for await (const f of files(signal)) {
         await sleepUntil(due);
         if (signal.aborted || q.isClosed) return;
-        const data = await read(f);
-        if (data) q.push(frame(f, data));
+        const fr = await read(f);
+        if (fr) q.push(fr);
         // Like a camera: keep the grid, but never burst to catch up after a long stall.
         due = Math.max(due + period, now() - period);
       }

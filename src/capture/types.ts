@@ -10,6 +10,8 @@ export interface Frame {
   data: Buffer;
   /** Where it came from: file name for replay, device/URL for cameras. */
   source: string;
+  /** Set when the source could not read this frame (FRAME_* code): the pipeline records it as verdict `error`. */
+  error?: { code: string; message: string };
 }
 
 export interface SourceStats {

@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { readFrameFile } from '../capture/frameFile.js';
 import { preprocessImage } from '../preprocess/index.js';
 import type { PreprocessSpec } from '../preprocess/types.js';
 import { listImages, mapLimit } from '../util/images.js';
@@ -16,7 +17,7 @@ export async function prepDataset(opts: { dir: string; out: string; width: numbe
   const skipped: string[] = [];
   const results = await mapLimit(files, 4, async (f) => {
     try {
-      return (await preprocessImage(await readFile(f), spec)).pixels;
+      return (await preprocessImage(await readFrameFile(f), spec)).pixels;
     } catch (err) {
       skipped.push(`${basename(f)}: ${(err as Error).message}`);
       return null;

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { pino } from 'pino';
 import type { Values } from './commands.js';
 import { type CliIo, line } from './io.js';
@@ -7,6 +5,7 @@ import { req } from './evalCmd.js';
 import { checkConfig } from '../config/check.js';
 import { formatProblem } from '../config/load.js';
 import { createApp } from '../daemon/app.js';
+import { prepareDataPaths } from './dataPaths.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;
@@ -23,13 +22,13 @@ export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<numb
   // Taken before the first await: an abort listener added after the signal fired never runs.
   const aborted = whenAborted(io.signal);
   const file = req(v.config, '--config');
-  const { config, problems } = await checkConfig(file);
-  if (!config) {
+  const { config, problems } = await checkConfig(file, { env: io.env });
+  // Data folders are made and proven writable before anything starts: a read-only disk is a refusal, not a crash.
+  if (config) problems.push(...prepareDataPaths(config));
+  if (!config || problems.length) {
     line(io.err, `inspectd: refusing to start, ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`);
     return 2;
   }
-  for (const f of [config.storage.database, config.gpio.sim_log]) if (f) mkdirSync(dirname(f), { recursive: true });
-  mkdirSync(config.storage.images, { recursive: true });
   const log = pino({ level: config.log.level, base: { station: config.station } }, io.out);
   const app = createApp(config, { env: io.env, pid: io.pid, log });
   // The deadline runs from the stop request: a signal during start-up stops the start-up too

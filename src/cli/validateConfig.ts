@@ -7,7 +7,7 @@ import { formatProblem } from '../config/load.js';
 /** `inspectd validate-config`: exit 0 when the config (and its model) would start; else list every problem. */
 export async function validateConfigCmd(v: Values, _pos: string[], io: CliIo): Promise<number> {
   const file = req(v.config, '--config');
-  const { problems } = await checkConfig(file);
+  const { problems } = await checkConfig(file, { env: io.env });
   if (v.json) line(io.out, JSON.stringify({ file, valid: problems.length === 0, problems }));
   else if (problems.length) line(io.err, `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map(formatProblem).join('\n')}`);
   else line(io.out, `${file}: valid`);

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError, type ConfigProblem, loadConfig } from './load.js';
+import { ConfigError, type ConfigProblem, type LoadOptions, loadConfig } from './load.js';
 import type { Config } from './schema.js';
 import { loadModel } from '../model/load.js';
 import { InspectdError } from '../errors.js';
@@ -11,18 +10,18 @@ import { InspectdError } from '../errors.js';
  * model it names and that model's card (shape, sha256, fields). All problems are collected so
  * `validate-config` and a refused `run` show the full list at once.
  */
-export async function checkConfig(file: string): Promise<{ config: Readonly<Config> | null; problems: ConfigProblem[] }> {
+export async function checkConfig(file: string, opts: LoadOptions = {}): Promise<{ config: Readonly<Config> | null; problems: ConfigProblem[] }> {
   let config: Readonly<Config> | null = null;
   const problems: ConfigProblem[] = [];
   try {
-    config = loadConfig(file);
+    config = loadConfig(file, opts);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
     // The model's own problems too, when the (invalid) config still names an existing model file:
     // otherwise a typo elsewhere hides a broken card until the next attempt (found by
     // test/reliability/badConfig: "list every problem" must hold across both).
-    const model = rawModelPath(file);
+    const model = rawModelPath(file, err.raw);
     if (model) problems.push(...(await modelProblems(model)));
   }
   if (config) problems.push(...(await modelProblems(config.model.path)));
@@ -42,14 +41,9 @@ export async function modelProblems(modelPath: string): Promise<ConfigProblem[]>
 }
 
 /** model.path of a config that failed validation, resolved like load.ts does, if it names an existing file. */
-function rawModelPath(file: string): string | null {
-  try {
-    const raw = parseYaml(readFileSync(file, 'utf8')) as { model?: { path?: unknown } } | null;
-    const p = raw?.model?.path;
-    if (typeof p !== 'string' || p === '') return null;
-    const abs = resolve(dirname(resolve(file)), p);
-    return existsSync(abs) && statSync(abs).isFile() ? abs : null;
-  } catch {
-    return null; // unreadable or not YAML: already reported by loadConfig
-  }
+function rawModelPath(file: string, raw: unknown): string | null {
+  const p = (raw as { model?: { path?: unknown } } | null | undefined)?.model?.path;
+  if (typeof p !== 'string' || p === '') return null;
+  const abs = resolve(dirname(resolve(file)), p);
+  return existsSync(abs) && statSync(abs).isFile() ? abs : null;
 }

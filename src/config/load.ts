@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { isNode } from 'yaml';
 import type { z } from 'zod';
 
 type ZodIssue = z.core.$ZodIssue;
 import { ConfigSchema, type Config } from './schema.js';
+import { secretProblems } from './secrets.js';
+import { parseYamlLimited, readConfigText } from './yamlLimits.js';
 
 /** One thing wrong with a configuration: its key path, YAML line where known, and what is wrong. */
 export interface ConfigProblem {
@@ -15,7 +17,8 @@ export interface ConfigProblem {
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
-  constructor(readonly file: string, readonly problems: ConfigProblem[]) {
+  /** `raw`: the file's parsed YAML when it got that far (check.ts looks for model.path in it). */
+  constructor(readonly file: string, readonly problems: ConfigProblem[], readonly raw?: unknown) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n` + problems.map(formatProblem).join('\n'));
     this.name = 'ConfigError';
   }
@@ -30,21 +33,22 @@ export function formatProblem(p: ConfigProblem): string {
  * files that must exist) before failing, so an operator fixes them in one pass. Relative paths
  * resolve against the config file's folder, so a config works from any working directory.
  */
-export function loadConfig(file: string): Readonly<Config> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read config file: ${(err as Error).message}` }]);
-  }
-  return parseConfig(text, file);
+/** `env` locates systemd credentials ($CREDENTIALS_DIRECTORY) named by password_file / token_file. */
+export interface LoadOptions {
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
-export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: `YAML: ${e.message.split('\n')[0]}` }));
-  if (problems.length) throw new ConfigError(file, problems);
+export function loadConfig(file: string, opts: LoadOptions = {}): Readonly<Config> {
+  const read = readConfigText(file);
+  if ('problem' in read) throw new ConfigError(file, [{ path: '', ...read.problem }]);
+  return parseConfig(read.text, file, opts);
+}
+
+export function parseConfig(text: string, file = '<config>', opts: LoadOptions = {}): Readonly<Config> {
+  const parsedYaml = parseYamlLimited(text);
+  if ('problems' in parsedYaml) throw new ConfigError(file, parsedYaml.problems.map((p) => ({ path: '', ...p })));
+  const { doc, lc } = parsedYaml;
+  const problems: ConfigProblem[] = [];
 
   const lineOf = (path: (string | number)[]): number | undefined => {
     // Walk up to the nearest existing node: a missing key is reported at its parent's line.
@@ -56,18 +60,19 @@ export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
     return undefined;
   };
 
-  const raw = doc.toJS() ?? {};
+  const raw = parsedYaml.value ?? {};
   const base = dirname(resolve(file));
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues as unknown as ZodIssue[]) problems.push(issueToProblem(issue, lineOf));
     // Still check the files the (invalid) config names, so every problem shows in one pass.
-    problems.push(...checkFiles(resolvePaths(looseConfig(raw), base), lineOf));
-    throw new ConfigError(file, problems);
+    const loose = resolvePaths(looseConfig(raw), base);
+    problems.push(...checkFiles(loose, lineOf), ...secretProblems(loose, opts.env, lineOf));
+    throw new ConfigError(file, problems, raw);
   }
   const cfg = resolvePaths(parsed.data, base);
-  problems.push(...checkFiles(cfg, lineOf));
-  if (problems.length) throw new ConfigError(file, problems);
+  problems.push(...checkFiles(cfg, lineOf), ...secretProblems(cfg, opts.env, lineOf));
+  if (problems.length) throw new ConfigError(file, problems, raw);
   return deepFreeze(cfg);
 }
 
@@ -75,7 +80,7 @@ function issueToProblem(issue: ZodIssue, lineOf: (p: (string | number)[]) => num
   const path = issue.path as (string | number)[];
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys: string[] }).keys;
-    return { path: path.concat(keys[0]).join('.'), line: lineOf(path.concat(keys[0])), message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}` };
+    return { path: path.concat(keys[0]).join('.'), line: lineOf(path.concat(keys[0])), message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.slice(0, 10).map((k) => `'${k}'`).join(', ')}${keys.length > 10 ? ` and ${keys.length - 10} more` : ''}` };
   }
   return { path: path.join('.'), line: lineOf(path), message: issue.message };
 }
@@ -85,13 +90,15 @@ function looseConfig(raw: unknown): Config {
   const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, Record<string, unknown> | undefined>;
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const sec = (k: string) => (o[k] && typeof o[k] === 'object' ? o[k]! : {});
-  const cam = sec('camera'), model = sec('model'), mqtt = sec('mqtt'), storage = sec('storage'), gpio = sec('gpio');
+  const cam = sec('camera'), model = sec('model'), mqtt = sec('mqtt'), storage = sec('storage'), gpio = sec('gpio'), http = sec('http');
   return {
     camera: { source: str(cam.source), path: str(cam.path) },
     model: { path: str(model.path) },
     gpio: { sim_log: str(gpio.sim_log) },
     storage: { database: str(storage.database), images: str(storage.images) },
-    mqtt: { url: str(mqtt.url) ?? '', ca: str(mqtt.ca), cert: str(mqtt.cert), key: str(mqtt.key), embedded_broker: mqtt.embedded_broker === true },
+    // url stays undefined when absent: MQTT is then on (the default), but there is no URL to check.
+    mqtt: { url: str(mqtt.url), ca: str(mqtt.ca), cert: str(mqtt.cert), key: str(mqtt.key), embedded_broker: mqtt.embedded_broker === true, password_file: str(mqtt.password_file) },
+    http: { enabled: http.enabled !== false, token_file: str(http.token_file) },
   } as unknown as Config;
 }
 
@@ -108,8 +115,7 @@ function resolvePaths(cfg: Config, base: string): Config {
     gpio: { ...cfg.gpio, sim_log: abs(cfg.gpio.sim_log) },
     storage: { ...cfg.storage, database: abs(cfg.storage.database)!, images: abs(cfg.storage.images)! },
     mqtt: { ...cfg.mqtt, ca: abs(cfg.mqtt.ca), cert: abs(cfg.mqtt.cert), key: abs(cfg.mqtt.key), password_file: secret(cfg.mqtt.password_file) },
-    // http/modbus are absent from the loose shape checkFiles gets for an invalid config.
-    ...(cfg.http ? { http: { ...cfg.http, token_file: secret(cfg.http.token_file) } } : {}),
+    http: { ...cfg.http, token_file: secret(cfg.http.token_file) },
   };
 }
 
@@ -126,7 +132,7 @@ function checkFiles(cfg: Config, lineOf: (p: (string | number)[]) => number | un
   if (cfg.camera.source === 'file') need(['camera', 'path'], cfg.camera.path, 'file');
   for (const k of ['ca', 'cert', 'key'] as const) need(['mqtt', k], cfg.mqtt[k], 'file');
   if (cfg.mqtt.url && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(cfg.mqtt.url)) out.push({ path: 'mqtt.url', line: lineOf(['mqtt', 'url']), message: `not a broker URL (mqtt://host:port or mqtts://host:port): ${cfg.mqtt.url}` });
-  if (cfg.mqtt.embedded_broker && cfg.mqtt.url.startsWith('mqtts')) out.push({ path: 'mqtt.embedded_broker', line: lineOf(['mqtt', 'embedded_broker']), message: 'the embedded broker serves plain mqtt:// on loopback only' });
+  if (cfg.mqtt.embedded_broker && cfg.mqtt.url?.startsWith('mqtts')) out.push({ path: 'mqtt.embedded_broker', line: lineOf(['mqtt', 'embedded_broker']), message: 'the embedded broker serves plain mqtt:// on loopback only' });
   return out;
 }
 

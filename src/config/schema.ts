@@ -5,6 +5,11 @@ import { z } from 'zod';
  * strict (unknown keys are errors, as Frigate does with extra="forbid") because a typo in a
  * plant config must stop the daemon, not be silently ignored.
  */
+// Bounds on free strings, so a config cannot smuggle a megabyte into topics, file names or logs.
+const PATH_MAX = 4096; // Linux PATH_MAX; also bounds URLs
+const NAME_MAX = 128; // station, topic prefixes, chip labels: parts of MQTT topics and log lines
+const HOST_MAX = 253; // a DNS name
+
 const line = z.strictObject({
   offset: z.number().int().min(0),
   active_low: z.boolean().default(false),
@@ -21,7 +26,7 @@ export const CameraSchema = z
   .strictObject({
     source: z.enum(['replay', 'file', 'v4l2', 'rtsp', 'libcamera']),
     /** Folder (replay), video file (file), device (v4l2), URL (rtsp); unused for libcamera. */
-    path: z.string().min(1).optional(),
+    path: z.string().min(1).max(PATH_MAX).optional(),
     /** Frames per second; 0 = replay as fast as the pipeline takes them (no drops). */
     fps: z.number().min(0).max(1000).default(10),
     loop: z.boolean().default(true),
@@ -30,10 +35,12 @@ export const CameraSchema = z
     width: z.number().int().positive().optional(),
     height: z.number().int().positive().optional(),
     /** Executable for libcamera (rpicam-vid, or libcamera-vid on older OS images) or ffmpeg. */
-    executable: z.string().min(1).optional(),
+    executable: z.string().min(1).max(PATH_MAX).optional(),
     /** A live source that delivers no frame for this long is restarted. */
     stall_ms: z.number().int().positive().default(5000),
     max_restarts: z.number().int().min(0).default(10),
+    /** Replay: a file larger than this (or not a regular file) becomes a FRAME_* error frame. */
+    max_frame_bytes: z.number().int().positive().max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
     roi: roi.nullable().default(null),
     trigger: z
       .strictObject({
@@ -54,7 +61,7 @@ export const CameraSchema = z
   });
 
 export const ModelSchema = z.strictObject({
-  path: z.string().min(1),
+  path: z.string().min(1).max(PATH_MAX),
   /** 'auto' = the model card's good-only threshold; a number overrides it. */
   threshold: z.union([z.literal('auto'), z.number().min(-1).max(1)], { error: "expected 'auto' or a number between -1 and 1" }).default('auto'),
   // Two workers keep both cores of a small board busy: one infers while the other scores.
@@ -68,9 +75,9 @@ export const GpioSchema = z
   .strictObject({
     backend: z.enum(['sim', 'gpiod']).default('sim'),
     /** JSON lines {t, line, value} of every line change, for the sim backend. */
-    sim_log: z.string().min(1).optional(),
+    sim_log: z.string().min(1).max(PATH_MAX).optional(),
     /** gpiochip label (e.g. pinctrl-rp1 on a Pi 5, tegra234-gpio on Orin) — not its number. */
-    chip: z.string().min(1).optional(),
+    chip: z.string().min(1).max(NAME_MAX).optional(),
     lines: z
       .strictObject({ reject: line.optional(), ready: line.optional(), heartbeat: line.optional(), result_valid: line.optional() })
       .default({}),
@@ -93,8 +100,8 @@ export const GpioSchema = z
   });
 
 export const StorageSchema = z.strictObject({
-  database: z.string().min(1).default('data/inspectd.db'),
-  images: z.string().min(1).default('data/images'),
+  database: z.string().min(1).max(PATH_MAX).default('data/inspectd.db'),
+  images: z.string().min(1).max(PATH_MAX).default('data/images'),
   /** Which frames are saved as JPEG (with SSIM heatmap): rejects and errors, all, or none. */
   save_images: z.enum(['rejects', 'all', 'none']).default('rejects'),
   retention_days: z.number().positive().default(30),
@@ -105,33 +112,33 @@ export const StorageSchema = z.strictObject({
 
 export const MqttSchema = z.strictObject({
   /** Broker URL; mqtt:// or mqtts://. Empty string = MQTT disabled (SQLite stays the record). */
-  url: z.string().default('mqtt://127.0.0.1:1883'),
+  url: z.string().max(PATH_MAX).default('mqtt://127.0.0.1:1883'),
   /** Start a built-in broker (aedes) on the URL's port when nothing listens there. For demos and single-box installs. */
   embedded_broker: z.boolean().default(false),
-  topic_prefix: z.string().min(1).regex(/^[^#+]+$/, 'topic_prefix must not contain MQTT wildcards').default('inspectd'),
-  client_id: z.string().min(1).optional(),
-  username: z.string().optional(),
+  topic_prefix: z.string().min(1).max(NAME_MAX).regex(/^[^#+]+$/, 'topic_prefix must not contain MQTT wildcards').default('inspectd'),
+  client_id: z.string().min(1).max(NAME_MAX).optional(),
+  username: z.string().max(NAME_MAX).optional(),
   /** File holding the password (or a systemd credential name, read from $CREDENTIALS_DIRECTORY). */
-  password_file: z.string().optional(),
-  ca: z.string().optional(),
-  cert: z.string().optional(),
-  key: z.string().optional(),
+  password_file: z.string().max(PATH_MAX).optional(),
+  ca: z.string().max(PATH_MAX).optional(),
+  cert: z.string().max(PATH_MAX).optional(),
+  key: z.string().max(PATH_MAX).optional(),
   /** Accept `<prefix>/<station>/set/...` commands (threshold, pause, resume, save_images). */
   commands: z.boolean().default(true),
   stats_interval_s: z.number().positive().default(10),
   /** Publish Home Assistant MQTT discovery configs (retained) for a reject counter, last score and status. */
   ha_discovery: z.boolean().default(false),
-  ha_discovery_prefix: z.string().min(1).default('homeassistant'),
+  ha_discovery_prefix: z.string().min(1).max(NAME_MAX).default('homeassistant'),
 });
 
 export const HttpSchema = z.strictObject({
   /** The supervisor's dashboard, /metrics and /healthz. */
   enabled: z.boolean().default(true),
   /** Loopback by default: exposing it to the plant network is a deliberate choice (set a token then). */
-  host: z.string().min(1).default('127.0.0.1'),
+  host: z.string().min(1).max(HOST_MAX).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
   /** File holding a bearer token required for every request except /healthz (recommended off loopback). */
-  token_file: z.string().optional(),
+  token_file: z.string().max(PATH_MAX).optional(),
   /** /healthz fails when no frame was decided for this long. */
   stall_s: z.number().positive().default(10),
 });
@@ -139,14 +146,14 @@ export const HttpSchema = z.strictObject({
 export const ModbusSchema = z.strictObject({
   /** Serve ready/heartbeat/reject/result-valid and counters to a polling PLC over Modbus TCP. */
   enabled: z.boolean().default(false),
-  host: z.string().min(1).default('127.0.0.1'),
+  host: z.string().min(1).max(HOST_MAX).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(5020),
   unit_id: z.number().int().min(0).max(255).default(1),
 });
 
 export const ConfigSchema = z.strictObject({
   version: z.literal(1).default(1),
-  station: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'station must be letters, digits, _ . - (it is part of MQTT topics)'),
+  station: z.string().min(1).max(NAME_MAX).regex(/^[A-Za-z0-9_.-]+$/, 'station must be letters, digits, _ . - (it is part of MQTT topics)'),
   camera: CameraSchema,
   model: ModelSchema,
   gpio: GpioSchema.default({ backend: 'sim', lines: {}, travel_ms: 0, pulse_ms: 50, strobe_ms: 10, decision_margin_ms: 5, on_error: 'reject', on_late: 'reject', stall_ms: 3000 }),

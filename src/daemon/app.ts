@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { InspectdError } from '../errors.js';
 import type { Config } from '../config/schema.js';
+import { readSecret } from '../config/secrets.js';
 import { resolveThreshold } from '../decide/policy.js';
 import { EventBus } from '../events/bus.js';
 import type { InspectionResult } from '../events/types.js';
@@ -304,11 +304,4 @@ function tapLevels(port: GpioPort, levels: Record<OutputLine, 0 | 1>): GpioPort 
 
 function readOpt(file: string | undefined): Buffer | undefined {
   return file ? readFileSync(file) : undefined;
-}
-
-/** A password from a file, or from a systemd credential when the name has no slash (LoadCredential=). */
-function readSecret(name: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
-  if (!name) return undefined;
-  const file = name.includes('/') ? name : join(env.CREDENTIALS_DIRECTORY ?? '', name);
-  return readFileSync(file, 'utf8').trim();
 }

@@ -1,6 +1,6 @@
 import type { Frame } from '../capture/types.js';
 import { decide, rejectsPart } from '../decide/policy.js';
-import { errorCode, errorMessage } from '../errors.js';
+import { InspectdError, errorCode, errorMessage } from '../errors.js';
 import type { InspectionResult } from '../events/types.js';
 import type { PreprocessSpec, Preprocessed, Tensor } from '../preprocess/types.js';
 
@@ -63,6 +63,7 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
   // Maps only for frames below the threshold: they are what gets saved and shown as evidence.
   const opts = { wantMap: d.wantMaps, mapIfScoreBelow: threshold };
   try {
+    if (frame.error) throw new InspectdError(frame.error.code, frame.error.message);
     let out: InspectorOutcome;
     let preprocessMs: number;
     if (d.inspector.inspectEncoded) {

@@ -34,6 +34,8 @@ export interface WebOptions {
 }
 
 export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise<WebServer> {
+  // Config loading refuses an empty token_file; this keeps any other caller from serving "protected" with no secret.
+  if (ctx.token !== null && ctx.token.trim() === '') throw new InspectdError('CONFIG_SECRET_EMPTY', 'http token is empty: refusing to serve the dashboard unprotected');
   const startedAt = performance.now();
   const live = new LiveState(opts.scoreWindow ?? 2000);
   const calibration = new Calibration(ruleFromCard(ctx.card.calibration));

@@ -15,9 +15,12 @@ export const COOKIE = 'inspectd_token';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Constant-time comparison (hashing first makes the lengths equal). */
+/**
+ * Constant-time comparison (hashing first makes the lengths equal). An empty token matches
+ * nothing, whatever is configured: `?token=` or an empty cookie must never authenticate.
+ */
 export function tokenMatches(given: string | null | undefined, token: string): boolean {
-  return typeof given === 'string' && timingSafeEqual(digest(given), digest(token));
+  return typeof given === 'string' && given !== '' && token !== '' && timingSafeEqual(digest(given), digest(token));
 }
 
 export function cookieValue(header: string | undefined, name: string): string | null {

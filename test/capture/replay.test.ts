@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,18 +50,46 @@ describe('replay source', () => {
     expect(frames.map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('a vanished file is counted and skipped; an unreadable one is still delivered (empty) for preprocess to fail', async () => {
-    await symlink(join(dir, 'gone.jpg'), join(dir, 'a2.jpg')); // dangling: ENOENT on read
-    await mkdir(join(dir, 'b2.png')); // EISDIR on read
+  it('a vanished file is counted and skipped; a folder named like an image is an error frame (FRAME_NOT_A_FILE)', async () => {
+    await symlink(join(dir, 'gone.jpg'), join(dir, 'a2.jpg')); // dangling: ENOENT on open
+    await mkdir(join(dir, 'b2.png'));
     const src = createReplaySource({ dir, fps: 0, loop: false, log: silentLogger });
     const frames = await take(src.frames(new AbortController().signal));
-    expect(frames.map((f) => [f.source, f.data.length > 0])).toEqual([
-      ['a.jpg', true],
-      ['b.png', true],
-      ['b2.png', false],
-      ['c.jpeg', true],
+    expect(frames.map((f) => [f.source, f.data.length > 0, f.error?.code ?? null])).toEqual([
+      ['a.jpg', true, null],
+      ['b.png', true, null],
+      ['b2.png', false, 'FRAME_NOT_A_FILE'],
+      ['c.jpeg', true, null],
     ]);
+    expect(frames[2].error?.message).toMatch(/b2\.png is a folder, not a regular file/);
     expect(src.stats().missing).toBe(1);
+  });
+
+  it('a symlink to /dev/zero, a FIFO and a file above max_frame_bytes are error frames; reading never blocks (fps 0 and paced)', async () => {
+    await symlink('/dev/zero', join(dir, 'a3.jpg'));
+    execFileSync('mkfifo', [join(dir, 'a4.jpg')]);
+    await writeFile(join(dir, 'a5.jpg'), Buffer.alloc(2000, 1));
+    await writeFile(join(dir, 'a6.jpg'), Buffer.alloc(1000, 1)); // exactly the cap: read
+    const want = [
+      ['a.jpg', null],
+      ['a3.jpg', 'FRAME_NOT_A_FILE'],
+      ['a4.jpg', 'FRAME_NOT_A_FILE'],
+      ['a5.jpg', 'FRAME_FILE_TOO_LARGE'],
+      ['a6.jpg', null],
+      ['b.png', null],
+      ['c.jpeg', null],
+    ];
+    for (const fps of [0, 200]) {
+      const src = createReplaySource({ dir, fps, loop: false, queueSize: 16, maxFrameBytes: 1000, log: silentLogger });
+      const frames = await take(src.frames(new AbortController().signal));
+      expect(frames.map((f) => [f.source, f.error?.code ?? null]), `fps ${fps}`).toEqual(want);
+      expect(frames.map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(frames[1].error?.message).toMatch(/a character device/);
+      expect(frames[2].error?.message).toMatch(/a FIFO/);
+      expect(frames[3].error?.message).toMatch(/a5\.jpg is 2000 bytes, above the 1000 bytes limit \(camera\.max_frame_bytes\)/);
+      expect(frames[4].data.length).toBe(1000);
+      for (const f of frames.filter((x) => x.error)) expect(f.data.length).toBe(0);
+    }
   });
 
   it('paced (fps > 0) goes through the bounded queue: a consumer that is behind gets the newest frames, the rest are dropped and counted', async () => {

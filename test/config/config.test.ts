@@ -84,7 +84,37 @@ describe('config', () => {
     const f = fixture();
     const a = loadConfig(f.write('a.yaml', minimal + '\nmqtt: { password_file: mqtt-password }'));
     expect(a.mqtt.password_file).toBe('mqtt-password');
+    f.write('secret', 'pw\n');
     const b = loadConfig(f.write('b.yaml', minimal + '\nmqtt: { password_file: ./secret }'));
     expect(b.mqtt.password_file).toBe(join(f.dir, 'secret'));
+  });
+
+  it('checks the secrets the daemon will read: empty, whitespace-only or missing is a problem; unused ones are not read', () => {
+    const f = fixture();
+    f.write('empty', '');
+    f.write('blank', ' \t\n');
+    f.write('creds-empty', '\n');
+    const at = (ps: Array<{ path: string; message: string }>, path: string) => ps.find((p) => p.path === path)?.message;
+    const ps = problems('', f.write('a.yaml', minimal + '\nmqtt: { password_file: ./blank }\nhttp: { token_file: ./empty }'));
+    expect(at(ps, 'http.token_file')).toBe(`${join(f.dir, 'empty')} is empty or whitespace only (a secret must not be empty)`);
+    expect(at(ps, 'mqtt.password_file')).toBe(`${join(f.dir, 'blank')} is empty or whitespace only (a secret must not be empty)`);
+    expect(at(problems('', f.write('b.yaml', minimal + '\nhttp: { token_file: ./nope }')), 'http.token_file')).toMatch(/cannot read .*nope: ENOENT/);
+    // Listed with the schema problems of an invalid config too.
+    expect(problems('', f.write('c.yaml', minimal + '\ncolour: red\nhttp: { token_file: ./empty }')).map((p) => p.path).sort()).toEqual(['colour', 'http.token_file']);
+    // A credential name is checked where systemd puts it; without $CREDENTIALS_DIRECTORY it cannot be seen, so it is left to start.
+    const cred = f.write('d.yaml', minimal + '\nhttp: { token_file: creds-empty }');
+    expect(() => loadConfig(cred, { env: { CREDENTIALS_DIRECTORY: f.dir } })).toThrow(/http\.token_file.*creds-empty is empty/);
+    expect(loadConfig(cred, { env: {} }).http.token_file).toBe('creds-empty');
+    // Not read when the feature that uses it is off.
+    expect(loadConfig(f.write('e.yaml', minimal + '\nmqtt: { url: "", password_file: ./empty }\nhttp: { enabled: false, token_file: ./empty }')).mqtt.url).toBe('');
+  });
+
+  it('nesting: exactly 32 levels parse, 33 are refused at the line that goes too deep', () => {
+    // The top-level map is level 1, so 31 flow sequences inside it reach 32.
+    const nest = (n: number) => `${minimal}\nx:\n  ${'['.repeat(n)}${']'.repeat(n)}`;
+    const at32 = problems(nest(31)).map((p) => p.message); // parsed: only the schema objects
+    expect(at32).toContain("unknown key 'x'");
+    expect(at32.join('\n')).not.toMatch(/nested|YAML/);
+    expect(problems(nest(32))).toEqual([{ path: '', line: 5, message: 'YAML nested deeper than 32 levels' }]);
   });
 });

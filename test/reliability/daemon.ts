@@ -66,11 +66,13 @@ export interface DaemonRun {
  * does not get our READY=1. A liveness kill after `limitMs` keeps a hung daemon from hanging
  * the suite (the test then fails on the exit code, not on a timing assertion).
  */
-export function startDaemon(args: string[], opts: { cwd?: string; limitMs?: number; env?: Record<string, string> } = {}): DaemonRun {
+export function startDaemon(args: string[], opts: { cwd?: string; limitMs?: number; env?: Record<string, string>; uid?: number; gid?: number } = {}): DaemonRun {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NOTIFY_SOCKET: '', WATCHDOG_USEC: '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    uid: opts.uid,
+    gid: opts.gid,
   });
   let out = '';
   let err = '';
@@ -124,7 +126,7 @@ process.once('exit', () => {
 });
 
 /** Run to completion; returns code, stdout, stderr. */
-export async function runDaemon(args: string[], opts: { cwd?: string; limitMs?: number } = {}) {
+export async function runDaemon(args: string[], opts: Parameters<typeof startDaemon>[1] = {}) {
   const d = startDaemon(args, opts);
   const { code, signal } = await d.exited;
   return { code, signal, stdout: d.stdout(), stderr: d.stderr(), logs: d.logs() };

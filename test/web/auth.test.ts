@@ -1,5 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenMatches } from '../../src/web/auth.js';
 import { postJson, req, startHarness, type Harness } from './harness.js';
+
+describe('an empty token', () => {
+  it('the real server refuses to start with an empty or whitespace-only token (it would open every route)', async () => {
+    for (const token of ['', '  ']) await expect(startHarness({ token })).rejects.toMatchObject({ code: 'CONFIG_SECRET_EMPTY' });
+  });
+
+  it('matches nothing, configured or presented', () => {
+    expect(tokenMatches('', '')).toBe(false);
+    expect(tokenMatches('', 'x')).toBe(false);
+    expect(tokenMatches('x', '')).toBe(false);
+    expect(tokenMatches('x', 'x')).toBe(true);
+  });
+});
 
 describe('web server with a token', () => {
   let h: Harness;
