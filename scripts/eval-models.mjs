@@ -16,14 +16,16 @@ const runs = [];
 for (const [name, extra, label] of [
   ['casting', [], 'casting test (official split)'],
   ['casting', ['--exclude', leaked], 'casting test without the 64 leaked goods'],
+  ['casting-ae', [], 'casting test (official split), autoencoder alone'],
   ['cracks', [], 'cracks test'],
 ]) {
   for (const variant of ['int8', 'fp32']) {
     const model = join(root, 'models', `${name}-${variant}.onnx`);
+    const data = name.replace(/-ae$/, '');
     if (!existsSync(model)) continue;
-    const args = [cli, 'eval', '--model', model, '--good', join(ds, name, 'test/good'), '--defect', join(ds, name, 'test/defect'), '--json', ...extra];
+    const args = [cli, 'eval', '--model', model, '--good', join(ds, data, 'test/good'), '--defect', join(ds, data, 'test/defect'), '--json', ...extra];
     const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
-    runs.push({ label, variant, cmd: `node dist/daemon/main.js eval --model models/${name}-${variant}.onnx --good ${name}/test/good --defect ${name}/test/defect --json${extra.length ? ' --exclude casting_test_good_identical_in_train.txt' : ''}`, ...r });
+    runs.push({ label, variant, cmd: `node dist/daemon/main.js eval --model models/${name}-${variant}.onnx --good ${data}/test/good --defect ${data}/test/defect --json${extra.length ? ' --exclude casting_test_good_identical_in_train.txt' : ''}`, ...r });
   }
 }
 const pct = (x) => `${(x * 100).toFixed(1)} %`;
