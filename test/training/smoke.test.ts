@@ -1,5 +1,22 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+
+interface Done { status: number | null; stdout: string; stderr: string }
+/**
+ * An async child: spawnSync would block this test worker's event loop for the minute or more a
+ * training step takes on a loaded box, and vitest's worker RPC times out ("onTaskUpdate").
+ */
+function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Done> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('error', reject);
+    c.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,15 +31,15 @@ const goodDir = path.resolve(repoRoot, '../shared/datasets/casting/train/good');
 
 describe('training smoke: python -m training train on 8 images, 1 epoch', () => {
   let tmp = '';
-  let run: ReturnType<typeof spawnSync>;
+  let train: Done;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     tmp = mkdtempSync(path.join(tmpdir(), 'inspectd-train-'));
-    run = spawnSync(
+    train = await run(
       '/usr/bin/python3',
       ['-m', 'training', '--runs', path.join(tmp, 'runs'), 'train', '--data', goodDir, '--name', 'smoke',
         '--limit', '8', '--epochs', '1', '--batch', '4', '--calib-images', '8', '--out', path.join(tmp, 'models')],
-      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' } },
+      { cwd: repoRoot, env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' } },
     );
   }, 120_000);
 
@@ -31,7 +48,7 @@ describe('training smoke: python -m training train on 8 images, 1 epoch', () => 
   });
 
   it('exits 0 and writes a run record', () => {
-    expect(run.status, String(run.stderr).slice(-3000)).toBe(0);
+    expect(train.status, train.stderr.slice(-3000)).toBe(0);
     const metrics = JSON.parse(readFileSync(path.join(tmp, 'runs', 'smoke', 'metrics.json'), 'utf8'));
     expect(metrics.quantization.optimized_ops.QLinearConv).toBe(9);
   });
@@ -70,9 +87,9 @@ describe('training smoke: python -m training train on 8 images, 1 epoch', () => 
 
 describe('training smoke: discriminative stage (head) on the smoke AE, 1 epoch, two-stage export', () => {
   let tmp = '';
-  let steps: ReturnType<typeof spawnSync>[] = [];
+  const steps: Done[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     tmp = mkdtempSync(path.join(tmpdir(), 'inspectd-head-'));
     // A few real images: the head needs held-out goods and labelled defects for its selection set.
     const pick = (from: string, to: string, n: number) => {
@@ -83,12 +100,10 @@ describe('training smoke: discriminative stage (head) on the smoke AE, 1 epoch, 
     pick(path.resolve(goodDir, '../defect'), path.join(tmp, 'defect'), 4);
     // The temp image folders get their own pixel cache, so CI leaves nothing in training/cache.
     const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', TRAIN_CACHE: path.join(tmp, 'cache') };
-    const py = (...args: string[]) => spawnSync('/usr/bin/python3', ['-m', 'training', '--runs', path.join(tmp, 'runs'), ...args], { cwd: repoRoot, encoding: 'utf8', env });
+    const py = (...args: string[]) => run('/usr/bin/python3', ['-m', 'training', '--runs', path.join(tmp, 'runs'), ...args], { cwd: repoRoot, env });
     const ae = path.join(repoRoot, 'models', 'casting-ae-fp32.onnx');
-    steps = [
-      py('head', '--data', path.join(tmp, 'good'), '--name', 'h', '--ae', ae, '--defects', path.join(tmp, 'defect'), '--epochs', '1', '--batch', '4', '--holdout', '0.25'),
-      py('finalize-head', '--name', 'h', '--ae', ae, '--data', path.join(tmp, 'good'), '--defects', path.join(tmp, 'defect'), '--out', path.join(tmp, 'models'), '--ship-as', 'two'),
-    ];
+    steps.push(await py('head', '--data', path.join(tmp, 'good'), '--name', 'h', '--ae', ae, '--defects', path.join(tmp, 'defect'), '--epochs', '1', '--batch', '4', '--holdout', '0.25'));
+    steps.push(await py('finalize-head', '--name', 'h', '--ae', ae, '--data', path.join(tmp, 'good'), '--defects', path.join(tmp, 'defect'), '--out', path.join(tmp, 'models'), '--ship-as', 'two'));
   }, 240_000);
 
   afterAll(() => {
@@ -96,7 +111,7 @@ describe('training smoke: discriminative stage (head) on the smoke AE, 1 epoch, 
   });
 
   it('trains, keeps a resumable checkpoint and a best.pt, exports and writes cards', () => {
-    for (const s of steps) expect(s.status, String(s.stderr).slice(-3000)).toBe(0);
+    for (const s of steps) expect(s.status, s.stderr.slice(-3000)).toBe(0);
     const progress = JSON.parse(readFileSync(path.join(tmp, 'runs', 'h', 'progress.json'), 'utf8'));
     expect(progress.epoch).toBe(1);
     expect(statSync(path.join(tmp, 'runs', 'h', 'best.pt')).size).toBeGreaterThan(0);
