@@ -18,6 +18,7 @@ for (const [name, extra, label] of [
   ['casting', ['--exclude', leaked], 'casting test without the 64 leaked goods'],
   ['casting-ae', [], 'casting test (official split), autoencoder alone'],
   ['cracks', [], 'cracks test'],
+  ['cracks-ae', [], 'cracks test, autoencoder alone'],
 ]) {
   for (const variant of ['int8', 'fp32']) {
     const model = join(root, 'models', `${name}-${variant}.onnx`);

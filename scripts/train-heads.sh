@@ -13,7 +13,7 @@ run() { local name=$1; shift; done_run "$name" && { echo "skip $name (finished)"
 run head-casting-frozen --data $D/casting/train/good --ae models/casting-ae-fp32.onnx \
   --defects $D/casting/train/defect --foreign $D/cracks/train/good --epochs 10
 # cracks: thin dark marks only (pores are natural in concrete, so no holes), Perlin/foreign
-run head-cracks-frozen --data $D/cracks/train/good --ae models/cracks-fp32.onnx \
+run head-cracks-frozen --data $D/cracks/train/good --ae models/cracks-ae-fp32.onnx \
   --shapes '' --marks crack,scratch --foreign $D/casting/train/good --epochs 8
 # casting: AE fine-tuned jointly with the head
 run head-casting-joint --data $D/casting/train/good --ae models/casting-ae-fp32.onnx \
