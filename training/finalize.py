@@ -178,7 +178,8 @@ def finalize(run_dir: Path, log=print, out=None, ship_as=None, k_mad=None):
         cards[variant] = card
     for variant, path in (('fp32', fp32), ('int8', int8)):
         dst = out / path.name
-        shutil.copyfile(path, dst)
+        if dst.resolve() != path.resolve():  # --out may be the run folder itself
+            shutil.copyfile(path, dst)
         cards[variant]['onnx_sha256'] = sha256(dst)
         (out / f'{name}-{variant}.card.json').write_text(json.dumps(cards[variant], indent=1) + '\n')
         (run_dir / f'{name}-{variant}.card.json').write_text(json.dumps(cards[variant], indent=1) + '\n')

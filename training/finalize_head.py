@@ -163,7 +163,8 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
                          'ms_per_inference_1thread_onnxruntime_node': ms[variant], 'quantization': qinfo['quant'] if variant == 'int8' else None},
         })
         dst = out / path.name
-        shutil.copyfile(path, dst)
+        if dst.resolve() != path.resolve():  # --out may be the run folder itself
+            shutil.copyfile(path, dst)
         card['onnx_sha256'] = sha256(dst)
         (out / f'{ship_as}-{variant}.card.json').write_text(json.dumps(card, indent=1) + '\n')
     (run_dir / 'metrics.json').write_text(json.dumps(results, indent=1, default=str))
