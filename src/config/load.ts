@@ -10,6 +10,8 @@ import { ConfigSchema, type Config } from './schema.js';
 export interface ConfigProblem {
   path: string;
   line?: number;
+  /** Set for YAML syntax errors, where the line alone can leave the spot ambiguous. */
+  column?: number;
   message: string;
 }
 
@@ -22,7 +24,8 @@ export class ConfigError extends Error {
 }
 
 export function formatProblem(p: ConfigProblem): string {
-  return `  - ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`;
+  const at = p.line ? ` (line ${p.line}${p.column ? `, column ${p.column}` : ''})` : '';
+  return `  - ${p.path || '(root)'}${at}: ${p.message}`;
 }
 
 /**
@@ -43,7 +46,7 @@ export function loadConfig(file: string): Readonly<Config> {
 export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: `YAML: ${e.message.split('\n')[0]}` }));
+  const problems: ConfigProblem[] = doc.errors.map((e) => yamlProblem(e, text, lc));
   if (problems.length) throw new ConfigError(file, problems);
 
   const lineOf = (path: (string | number)[]): number | undefined => {
@@ -69,6 +72,15 @@ export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
   problems.push(...checkFiles(cfg, lineOf));
   if (problems.length) throw new ConfigError(file, problems);
   return deepFreeze(cfg);
+}
+
+/** Positions come from the LineCounter: with prettyErrors off, yaml leaves `linePos` unset. */
+function yamlProblem(e: { message: string; code: string; pos: [number, number] }, text: string, lc: LineCounter): ConfigProblem {
+  const { line, col } = lc.linePos(e.pos[0]);
+  // The error spans one character of the key; the key runs to its ':'.
+  const token = /^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim();
+  const what = e.code === 'DUPLICATE_KEY' && token ? ` ('${token}')` : '';
+  return { path: '', line, column: col, message: `YAML: ${e.message.split('\n')[0]}${what}` };
 }
 
 function issueToProblem(issue: ZodIssue, lineOf: (p: (string | number)[]) => number | undefined): ConfigProblem {
