@@ -2,6 +2,8 @@
 import argparse
 import json
 import sys
+
+from .cardtext import short_paths
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +70,9 @@ def cmd_head(a):
     x, names = prep(a.data, size, ch)
     tr, ho, split = split_holdout(x, a.holdout, a.seed)
     log(f'data {Path(a.data).name}: {len(x)} images, split {split}')
+    from .progress import data_warnings
+    for w in data_warnings(len(x), len(ho)):
+        log(f'WARNING: {w}')
     pool = prep(a.foreign, size, 3, a.foreign_limit)[0] if a.foreign else None
     if a.defects:
         d, _ = prep(a.defects, size, ch)
@@ -84,7 +89,7 @@ def cmd_head(a):
            'head_widths': [int(v) for v in a.head_widths.split(',')], 'shapes': [v for v in a.shapes.split(',') if v],
            'marks': [m for m in a.marks.split(',') if m], 'select_by': a.select_by, 'ckpt_min': a.ckpt_min,
            'rule': rule, 'split': split, 'selection_set': sel_kind, 'n_batches': max(1, len(tr) // a.batch),
-           'command': ' '.join(['python3 -m training'] + sys.argv[1:])}
+           'command': short_paths(' '.join(['python3 -m training'] + sys.argv[1:]))}
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))
     log(f'selection set: {len(ho)} held-out goods vs {sel_kind}')
     fit_head(run_dir, ae, x[tr], x[ho], sel_defect, pool, cfg, log)
