@@ -7,11 +7,11 @@ import { req } from './evalCmd.js';
 import { checkConfig } from '../config/check.js';
 import { formatProblem } from '../config/load.js';
 import { createApp } from '../daemon/app.js';
+import { EXIT } from './exitCodes.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;
-/** The run ended, but inspection rows never reached SQLite: the quality record has a gap. */
-export const EXIT_ROWS_LOST = 3;
+export const EXIT_ROWS_LOST = EXIT.ROWS_LOST;
 
 /**
  * `inspectd run`: refuse to start on any config or model problem (all listed), else run until
@@ -26,7 +26,7 @@ export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<numb
   const { config, problems } = await checkConfig(file);
   if (!config) {
     line(io.err, `inspectd: refusing to start, ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`);
-    return 2;
+    return EXIT.USAGE;
   }
   for (const f of [config.storage.database, config.gpio.sim_log]) if (f) mkdirSync(dirname(f), { recursive: true });
   mkdirSync(config.storage.images, { recursive: true });
