@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pino } from 'pino';
 import type { Values } from './commands.js';
 import { type CliIo, line } from './io.js';
 import { req } from './evalCmd.js';
@@ -8,6 +7,7 @@ import { checkConfig } from '../config/check.js';
 import { formatProblem } from '../config/load.js';
 import { createApp } from '../daemon/app.js';
 import { EXIT } from './exitCodes.js';
+import { createLogger, logFormat } from './logger.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;
@@ -30,7 +30,7 @@ export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<numb
   }
   for (const f of [config.storage.database, config.gpio.sim_log]) if (f) mkdirSync(dirname(f), { recursive: true });
   mkdirSync(config.storage.images, { recursive: true });
-  const log = pino({ level: config.log.level, base: { station: config.station } }, io.out);
+  const log = createLogger({ level: config.log.level, station: config.station, out: io.out, format: logFormat(Boolean(io.outIsTTY), io.env) });
   const app = createApp(config, { env: io.env, pid: io.pid, log });
   // The deadline runs from the stop request: a signal during start-up stops the start-up too
   // (app.start() returns early), and a start-up stage that hangs cannot hold the stop forever.
