@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .cardtext import short_paths
+
 REPO = Path(__file__).resolve().parent.parent
 RUNS = REPO / 'training' / 'runs'
 
@@ -46,6 +48,9 @@ def cmd_train(a):
     if len(ho) == 0:  # tiny smoke runs: keep one image aside anyway
         tr, ho = np.arange(len(x) - 1), np.array([len(x) - 1])
     log(f'data {a.data}: {len(x)} images, channels {ch}, split {split}')
+    from .progress import data_warnings
+    for w in data_warnings(len(x), len(ho)):
+        log(f'WARNING: {w}')
     pool = None
     if a.foreign:
         pool, _ = prep(a.foreign, a.size, 3, a.foreign_limit)
@@ -55,7 +60,7 @@ def cmd_train(a):
            'exclude': a.exclude, 'limit': a.limit, 'time_budget_min': a.time_budget, 'out': a.out,
            'k_mad': a.k_mad, 'kinds': a.kinds.split(',') if a.kinds else None,
            'init': str((Path(a.runs) / a.init).resolve()) if a.init else None, 'ship_as': a.ship_as, 'calib_images': a.calib_images, 'kernel': a.kernel, 'holdout_from': a.holdout_from,
-           'data_name': '/'.join(Path(a.data).parts[-3:]), 'command': ' '.join(['python3 -m training'] + sys.argv[1:])}
+           'data_name': '/'.join(Path(a.data).parts[-3:]), 'command': short_paths(' '.join(['python3 -m training'] + sys.argv[1:]))}
     (run_dir / 'holdout_names.txt').write_text('\n'.join(names[i] for i in ho) + '\n')
     np.save(run_dir / 'holdout_idx.npy', ho)
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))
@@ -160,5 +165,9 @@ def main(argv=None):
     add_head(sub, p.get_default('runs'))
     c = sub.add_parser('compare', formatter_class=argparse.ArgumentDefaultsHelpFormatter, help='table across run records')
     c.set_defaults(fn=cmd_compare)
+    t.epilog = ('other steps: inspectd train finalize | eval | head | finalize-head | debug-grid | compare … --help; '
+                'and, for every step: --runs DIR (default: training/runs), --threads N (default: $TRAIN_THREADS or 1)')
+    from .helpfmt import show_defaults
+    show_defaults(p)
     a = p.parse_args(argv)
     a.fn(a)

@@ -15,6 +15,8 @@ from .model import DilatedAE
 from .quant import activation_ranges, bench_ms, export_fp32, fused_ops, ort_run, quantize_qdq
 from .ssim import K1, K2, SIGMA, WIN, DATA_RANGE, score_from_maps, ssim_map
 from .synth import corrupt
+from .cardtext import short_paths
+from .progress import data_warnings
 
 CANDIDATES = ([{'rule': 'ssim_mean'}]
               + [{'rule': 'ssim_pool_min', 'pool': p} for p in (2, 4, 8, 16)]
@@ -126,6 +128,8 @@ def finalize(run_dir: Path, log=print, out=None, ship_as=None, k_mad=None):
     best = max(CANDIDATES, key=lambda r: sel_table[rule_key(r)])
     log(f'score rule selection on {sel_kind}: ' + ', '.join(f'{k}={v:.3f}' for k, v in sorted(sel_table.items(), key=lambda kv: -kv[1])))
     log(f'chosen rule: {best}')
+    for w in data_warnings(len(x), len(good_ho)):
+        log(f'WARNING: {w}')
 
     cards, results = {}, {'selection_set': sel_kind, 'rule_auroc_on_selection_set': sel_table, 'rule': best,
                           'quantization': {'quant': qstats, 'optimized_ops': ops, 'ms_per_inference_1thread': ms}}
@@ -149,7 +153,7 @@ def finalize(run_dir: Path, log=print, out=None, ship_as=None, k_mad=None):
                  'selection_set': sel_kind, 'selection_auroc': M.auroc(sg, sd),
                  'selection_at_good_only': M.classify(sg, sd, thr),
                  'activation_calibration_images': int(n_cal), 'k_mad': k, 'k_note': k_note,
-                 'balanced_accuracy_by_k': ktable}
+                 'balanced_accuracy_by_k': ktable, 'warnings': data_warnings(len(x), len(sg))}
         if f1t is not None:
             calib['selection_at_f1_optimal'] = M.classify(sg, sd, f1t)
         res = {'calibration': calib, 'threshold_good_only': thr, 'threshold_f1_optimal': f1t}
@@ -172,7 +176,7 @@ def finalize(run_dir: Path, log=print, out=None, ship_as=None, k_mad=None):
             'training': {'data': cfg.get('data_name', Path(cfg['data']).name), 'images': int(len(x)), 'split': cfg['split'], 'epochs': cfg.get('epochs_run', cfg['epochs']),
                          'train_minutes': cfg.get('train_minutes'), 'loss': f"(1 - SSIM) + {cfg['l1']} * L1", 'widths': cfg['widths'],
                          'params': cfg.get('params'), 'macs': cfg.get('macs'), 'seed': cfg['seed'], 'foreign_patches': Path(cfg['foreign']).name if cfg.get('foreign') else None,
-                         'command': cfg.get('command'), 'quantization': 'static QDQ: int8 per-channel symmetric weights, uint8 activations (min/max over calibration goods), int32 bias',
+                         'command': short_paths(cfg.get('command')), 'quantization': 'static QDQ: int8 per-channel symmetric weights, uint8 activations (min/max over calibration goods), int32 bias',
                          'ms_per_inference_1thread_onnxruntime_node': ms[variant], 'optimized_ops': ops if variant == 'int8' else None},
         }
         cards[variant] = card

@@ -21,6 +21,8 @@ from .fit_head import ae_from_onnx
 from .head import SegHead
 from .quant import bench_ms, ort_run_all
 from .ssim import score_from_maps
+from .cardtext import short_paths
+from .progress import data_warnings
 
 POOLS = (1, 4, 8, 16)
 
@@ -115,6 +117,8 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
     best_key = max(table, key=lambda k: table[k][0])
     log('selection AUROC (fp32): ' + ', '.join(f'{k}={v[0]:.4f}' for k, v in sorted(table.items(), key=lambda kv: -kv[1][0])))
     log(f'chosen rule: {best_key}')
+    for w in data_warnings(len(x), len(ho)):
+        log(f'WARNING: {w}')
     results = {'selection_table': {k: v[0] for k, v in table.items()}, 'rule': best_key, 'export': qinfo, 'ms': ms}
     for variant, path in paths.items():
         (rg, ag), (rd, ad) = outs[variant]
@@ -128,7 +132,8 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
                      'k_mad': k, 'selection_set': cfg['selection_set'], 'selection_auroc': M.auroc(sg, sd),
                      'selection_at_good_only': M.classify(sg, sd, thr),
                      'expected_false_reject_rate': {'value': fr / len(sg), 'ci95_wilson': wilson(fr, len(sg)), 'n_held_out_good': int(len(sg)),
-                                                    'note': 'share of held-out goods below the threshold; small n: a wide interval'}}
+                                                    'note': 'share of held-out goods below the threshold; small n: a wide interval'},
+                     'warnings': data_warnings(len(x), len(sg))}
         res = {'calibration': calib_rec, 'threshold_good_only': thr}
         if test:
             g, dd, keep = load_test(test, size, ch, exclude)
@@ -157,7 +162,7 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
                                                              'image_iterations_at_best': ck['state']['iters'], 'best_epoch': ck['state']['epoch'],
                                                              'selection_by_epoch': [h['selection'][cfg['select_by']] for h in ck['state']['history']], 'train_minutes': round(ck['state']['seconds'] / 60, 1),
                                                              'joint_ae_lr': cfg.get('joint_lr', 0), 'anomalies': {'shapes': cfg['shapes'], 'marks': cfg['marks']},
-                                                             'command': cfg['command']},
+                                                             'command': short_paths(cfg['command'])},
                          'pixels': kernel if kernel == trained_on else f'trained on {trained_on} pixels, calibrated and evaluated on {kernel} pixels',
                          'macs_total': int(card0['training'].get('macs') or 0) + head_macs,
                          'ms_per_inference_1thread_onnxruntime_node': ms[variant], 'quantization': qinfo['quant'] if variant == 'int8' else None},

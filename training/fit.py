@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from .model import DilatedAE, count_macs
+from .progress import epoch_line
 from .ssim import ssim_map
 from .synth import KINDS, corrupt
 
@@ -118,6 +119,7 @@ def fit(run_dir: Path, train_u8: np.ndarray, val_u8: np.ndarray, pool, cfg: dict
             rec['selection'] = selection_auroc(model, val_u8, sel_defect)
         history.append(rec)
         log(json.dumps(rec))
+        log(epoch_line(epoch + 1, epochs, time.time() - t0))
         torch.save({'state': model.state_dict(), 'cfg': cfg}, run_dir / 'model.pt')
         epoch += 1
         if sel_defect is not None and max(rec['selection'].values()) > best:

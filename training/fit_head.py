@@ -18,6 +18,7 @@ import torch
 from . import metrics as M
 from .head import SegHead, focal_loss, mask_score
 from .model import DilatedAE, count_macs
+from .progress import epoch_line
 from .perlin import anomaly
 from .ssim import _box_valid
 
@@ -163,6 +164,7 @@ def fit_head(run_dir: Path, ae: DilatedAE, train_u8, sel_good, sel_defect, pool,
         state['seconds'] += time.time() - t_last
         t_last = time.time()
         log(json.dumps(rec))
+        log(epoch_line(ep + 1, cfg['epochs'], state['seconds']))
         if table[key] > state['best']:
             state['best'] = table[key]
             save(best_path)

@@ -2,6 +2,8 @@
 import argparse
 import json
 import sys
+
+from .cardtext import short_paths
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +74,9 @@ def cmd_head(a):
     tr, ho, split = make_split(x, names, a.holdout, a.seed, a.holdout_from)
     (run_dir / 'holdout_names.txt').write_text('\n'.join(names[i] for i in ho) + '\n')
     log(f'data {Path(a.data).name}: {len(x)} images, split {split}')
+    from .progress import data_warnings
+    for w in data_warnings(len(x), len(ho)):
+        log(f'WARNING: {w}')
     pool = prep(a.foreign, size, 3, a.foreign_limit)[0] if a.foreign else None
     if a.defects:
         d, _ = prep(a.defects, size, ch)
@@ -90,7 +95,7 @@ def cmd_head(a):
            'rule': rule, 'split': split, 'selection_set': sel_kind, 'n_batches': max(1, len(tr) // a.batch),
            'holdout_from': a.holdout_from,
            'init_head': str(Path(a.runs) / a.init_head / 'best.pt') if a.init_head else None,
-           'command': ' '.join(['python3 -m training'] + sys.argv[1:])}
+           'command': short_paths(' '.join(['python3 -m training'] + sys.argv[1:]))}
     (run_dir / 'config.json').write_text(json.dumps(cfg, indent=1))
     log(f'selection set: {len(ho)} held-out goods vs {sel_kind}')
     fit_head(run_dir, ae, x[tr], x[ho], sel_defect, pool, cfg, log)

@@ -1,5 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { CliIo } from './io.js';
+import { type CommandSpec, type Flag, parseOptions, synopsis } from './help.js';
+import { EXIT_TABLE } from './exitCodes.js';
 import { validateConfigCmd } from './validateConfig.js';
 import { evalCmd } from './evalCmd.js';
 import { calibrateCmd } from './calibrate.js';
@@ -7,34 +9,70 @@ import { runCmd } from './runCmd.js';
 import { prepDatasetCmd, trainCmd } from './trainCmds.js';
 
 export type Values = Record<string, string | boolean | undefined>;
-export interface Command {
+export interface Command extends CommandSpec {
   options: NonNullable<ParseArgsConfig['options']>;
-  /** Hand every argument through untouched (train forwards to the python CLI). */
+  /** Hand every argument through untouched, --help included (train forwards to the python CLI). */
   passthrough?: boolean;
   run(values: Values, positionals: string[], io: CliIo): Promise<number>;
 }
 
-export const USAGE = `usage: inspectd <command> [options]
+const config: Flag = { type: 'string', arg: 'FILE', help: 'the YAML config', required: true };
+const json: Flag = { type: 'boolean', help: 'one JSON object on stdout instead of text' };
+const model: Flag = { type: 'string', arg: 'M.onnx', help: 'the model; its card M.card.json lies beside it', required: true };
+const workers: Flag = { type: 'string', arg: 'N', help: 'inference worker threads', default: '2' };
 
-  run --config FILE                 run the inspection daemon
-  validate-config --config FILE     check a config (and its model) and list every problem; exit 0 when valid
-  eval --model M.onnx --good DIR --defect DIR [--threshold X] [--exclude LIST] [--json] [--report DIR]
-                                    score labelled folders; accuracy, precision, recall, F1, AUROC;
-                                    --report: ROC, histogram, confusion, worst misses/false rejects (PNG + HTML)
-  calibrate --model M.onnx --good DIR [--png FILE] [--json]
-                                    threshold from a folder of good images (the card's good-only rule)
-  prep-dataset DIR OUT.npy --size N --channels 1|3 [--limit N]
-                                    a folder through the daemon's preprocessing, as uint8 .npy (for training)
-  train [training options]          train a model (python; see training/README.md)`;
-
-const str = { type: 'string' } as const;
-const bool = { type: 'boolean' } as const;
-
-export const COMMANDS: Record<string, Command> = {
-  run: { options: { config: str }, run: runCmd },
-  'validate-config': { options: { config: str, json: bool }, run: validateConfigCmd },
-  eval: { options: { model: str, good: str, defect: str, threshold: str, exclude: str, json: bool, workers: str, 'scores-out': str, report: str }, run: evalCmd },
-  calibrate: { options: { model: str, good: str, png: str, json: bool, workers: str }, run: calibrateCmd },
-  'prep-dataset': { options: { size: str, channels: str, limit: str }, run: prepDatasetCmd },
-  train: { options: {}, passthrough: true, run: trainCmd },
+const SPECS: Record<string, CommandSpec & Pick<Command, 'run' | 'passthrough'>> = {
+  run: { summary: 'run the inspection daemon until stopped (or until a replay with loop: false ends)', flags: { config }, run: runCmd },
+  'validate-config': {
+    summary: 'check a config (and its model) and list every problem; exit 0 when it would start, 2 when not',
+    flags: { config, json: { ...json, help: 'print {file, valid, problems} as JSON on stdout' } },
+    run: validateConfigCmd,
+  },
+  eval: {
+    summary: 'score labelled folders; accuracy, precision, recall, F1, AUROC (defect = positive)',
+    flags: {
+      model, good: { type: 'string', arg: 'DIR', help: 'folder of good images', required: true },
+      defect: { type: 'string', arg: 'DIR', help: 'folder of defect images', required: true },
+      threshold: { type: 'string', arg: 'X', help: 'decision threshold', default: "the card's good-only threshold" },
+      exclude: { type: 'string', arg: 'LIST', help: 'file of base names to leave out, one per line', default: 'none' },
+      json, workers,
+      'scores-out': { type: 'string', arg: 'FILE', help: 'write every image score as JSON', default: 'none' },
+      report: { type: 'string', arg: 'DIR', help: 'ROC, histogram, confusion, worst misses (PNG + HTML) into DIR', default: 'none' },
+    },
+    run: evalCmd,
+  },
+  calibrate: {
+    summary: "threshold from a folder of this station's good images (the card's good-only rule)",
+    flags: {
+      model, good: { type: 'string', arg: 'DIR', help: 'folder of good images from this station', required: true },
+      png: { type: 'string', arg: 'FILE', help: 'write the score histogram as PNG', default: 'none' },
+      json, workers,
+    },
+    run: calibrateCmd,
+  },
+  'prep-dataset': {
+    args: 'DIR OUT.npy',
+    summary: "a folder through the daemon's preprocessing, as uint8 .npy (N, H, W, C) plus OUT.npy.names.txt (for training)",
+    flags: {
+      size: { type: 'string', arg: 'N', help: 'square output size in pixels (>= 8)', required: true },
+      channels: { type: 'string', arg: '1|3', help: 'grey or RGB', default: '1' },
+      limit: { type: 'string', arg: 'N', help: 'only the first N images', default: 'all' },
+    },
+    run: prepDatasetCmd,
+  },
+  train: {
+    args: '[train options]',
+    summary: 'train a model (python; `inspectd train --help` lists every option with its default; training/README.md)',
+    flags: {}, passthrough: true, run: trainCmd,
+  },
 };
+
+export const COMMANDS: Record<string, Command> = Object.fromEntries(Object.entries(SPECS).map(([k, s]) => [k, { ...s, options: parseOptions(s.flags) }]));
+
+export const USAGE = [
+  'usage: inspectd <command> [options]     inspectd <command> --help     inspectd --version',
+  '',
+  ...Object.entries(COMMANDS).flatMap(([k, c]) => [`  ${synopsis(k, c)}`, `      ${c.summary}`]),
+  '',
+  EXIT_TABLE,
+].join('\n');

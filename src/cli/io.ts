@@ -6,6 +6,8 @@ export interface CliIo {
   err: Writable;
   /** True when `err` is a terminal: progress bars only then. */
   interactive: boolean;
+  /** True when `out` is a terminal: human-readable logs then, JSON lines otherwise (systemd, pipes). */
+  outIsTTY?: boolean;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   /** This process's pid (systemd's WATCHDOG_PID is compared with it). */

@@ -1,4 +1,3 @@
-import { pino } from 'pino';
 import type { Values } from './commands.js';
 import { type CliIo, line } from './io.js';
 import { req } from './evalCmd.js';
@@ -6,11 +5,12 @@ import { checkConfig } from '../config/check.js';
 import { formatProblem } from '../config/load.js';
 import { createApp } from '../daemon/app.js';
 import { prepareDataPaths } from './dataPaths.js';
+import { EXIT } from './exitCodes.js';
+import { createLogger, logFormat } from './logger.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;
-/** The run ended, but inspection rows never reached SQLite: the quality record has a gap. */
-export const EXIT_ROWS_LOST = 3;
+export const EXIT_ROWS_LOST = EXIT.ROWS_LOST;
 
 /**
  * `inspectd run`: refuse to start on any config or model problem (all listed), else run until
@@ -27,9 +27,9 @@ export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<numb
   if (config) problems.push(...prepareDataPaths(config));
   if (!config || problems.length) {
     line(io.err, `inspectd: refusing to start, ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`);
-    return 2;
+    return EXIT.USAGE;
   }
-  const log = pino({ level: config.log.level, base: { station: config.station } }, io.out);
+  const log = createLogger({ level: config.log.level, station: config.station, out: io.out, format: logFormat(Boolean(io.outIsTTY), io.env) });
   const app = createApp(config, { env: io.env, pid: io.pid, log });
   // The deadline runs from the stop request: a signal during start-up stops the start-up too
   // (app.start() returns early), and a start-up stage that hangs cannot hold the stop forever.

@@ -19,13 +19,36 @@ export async function prepDatasetCmd(v: Values, pos: string[], io: CliIo): Promi
   return 0;
 }
 
+/** The python CLI's subcommands (training/cli.py, head_cli.py); anything else is `train`'s options. */
+const PY_COMMANDS = new Set(['train', 'finalize', 'eval', 'debug-grid', 'head', 'finalize-head', 'compare']);
+/** The python CLI's global options: argparse takes them before the subcommand only. */
+const PY_GLOBALS = new Set(['--runs', '--threads']);
+
+/**
+ * `inspectd train --data D --name N` is `python3 -m training train --data D --name N`: one word
+ * for the common case, `--help` lands on train's own help (every option with its default), and a
+ * python subcommand named first (`inspectd train finalize-head …`) is forwarded as it is.
+ */
+export function trainArgv(args: string[]): string[] {
+  const globals: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [flag] = args[i].split('=', 1);
+    if (!PY_GLOBALS.has(flag)) rest.push(args[i]);
+    else if (args[i].includes('=')) globals.push(args[i]);
+    else globals.push(args[i], ...args.slice(i + 1, (i += 1) + 1));
+  }
+  const sub = rest[0] !== undefined && PY_COMMANDS.has(rest[0]) ? [] : ['train'];
+  return ['-m', 'training', ...globals, ...sub, ...rest];
+}
+
 /**
  * `inspectd train …` forwards to the python trainer (Debian's python3-torch lives under
  * /usr/bin/python3, not whatever `python3` a user's PATH finds first). INSPECTD_PYTHON overrides.
  */
 export async function trainCmd(_v: Values, args: string[], io: CliIo): Promise<number> {
   const python = io.env.INSPECTD_PYTHON ?? '/usr/bin/python3';
-  const child = spawn(python, ['-m', 'training', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...io.env } as NodeJS.ProcessEnv });
+  const child = spawn(python, trainArgv(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...io.env } as NodeJS.ProcessEnv });
   child.stdout.pipe(io.out, { end: false });
   child.stderr.pipe(io.err, { end: false });
   const onAbort = () => child.kill('SIGINT');

@@ -3,13 +3,14 @@ import { type CliIo, line } from './io.js';
 import { req } from './evalCmd.js';
 import { checkConfig } from '../config/check.js';
 import { formatProblem } from '../config/load.js';
+import { EXIT } from './exitCodes.js';
 
-/** `inspectd validate-config`: exit 0 when the config (and its model) would start; else list every problem. */
+/** `inspectd validate-config`: exit 0 when the config (and its model) would start; else list every problem and exit 2, as `run` does. */
 export async function validateConfigCmd(v: Values, _pos: string[], io: CliIo): Promise<number> {
   const file = req(v.config, '--config');
   const { problems } = await checkConfig(file, { env: io.env });
   if (v.json) line(io.out, JSON.stringify({ file, valid: problems.length === 0, problems }));
   else if (problems.length) line(io.err, `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map(formatProblem).join('\n')}`);
   else line(io.out, `${file}: valid`);
-  return problems.length ? 1 : 0;
+  return problems.length ? EXIT.USAGE : EXIT.OK;
 }

@@ -12,6 +12,8 @@ import { parseYamlLimited, readConfigText } from './yamlLimits.js';
 export interface ConfigProblem {
   path: string;
   line?: number;
+  /** Set for YAML syntax errors, where the line alone can leave the spot ambiguous. */
+  column?: number;
   message: string;
 }
 
@@ -25,7 +27,8 @@ export class ConfigError extends Error {
 }
 
 export function formatProblem(p: ConfigProblem): string {
-  return `  - ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`;
+  const at = p.line ? ` (line ${p.line}${p.column ? `, column ${p.column}` : ''})` : '';
+  return `  - ${p.path || '(root)'}${at}: ${p.message}`;
 }
 
 /**

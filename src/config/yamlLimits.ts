@@ -16,6 +16,7 @@ export const MAX_ALIAS_COUNT = 100;
 
 export interface YamlProblem {
   line?: number;
+  column?: number;
   message: string;
 }
 
@@ -45,7 +46,7 @@ export function parseYamlLimited(text: string): { doc: Document; value: unknown;
   if (shape) return { problems: [{ line: cstLines.linePos(shape.offset).line, message: shape.message }] };
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) return { problems: doc.errors.map((e) => ({ line: e.linePos?.[0]?.line, message: `YAML: ${e.message.split('\n')[0]}` })) };
+  if (doc.errors.length) return { problems: doc.errors.map((e) => yamlProblem(e, text, lc)) };
   try {
     return { doc, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), lc };
   } catch (err) {
@@ -73,4 +74,16 @@ function tooBig(tokens: CST.Token[]): { offset: number; message: string } | null
     }
   }
   return null;
+}
+
+/**
+ * A YAML syntax error at its line and column; a duplicated key is named. Positions come from the
+ * LineCounter: with prettyErrors off, yaml leaves `linePos` unset.
+ */
+function yamlProblem(e: { message: string; code: string; pos: [number, number] }, text: string, lc: LineCounter): YamlProblem {
+  const { line, col } = lc.linePos(e.pos[0]);
+  // The error spans one character of the key; the key runs to its ':'.
+  const token = /^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim();
+  const what = e.code === 'DUPLICATE_KEY' && token ? ` ('${token}')` : '';
+  return { line, column: col, message: `YAML: ${e.message.split('\n')[0]}${what}` };
 }

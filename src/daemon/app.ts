@@ -20,6 +20,7 @@ import { startEmbeddedBrokerIfNeeded, type EmbeddedBroker } from './embeddedBrok
 import { startPipeline, type Inspected } from './pipeline.js';
 import { createSdNotify, type SdNotifier } from './sdNotify.js';
 import { RunningStats } from './stats.js';
+import { statsLine } from './statsLine.js';
 import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js';
 import { pausable } from './pausable.js';
 import { heldFaults } from './heldFaults.js';
@@ -236,10 +237,10 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     bus.emit('inspected', r);
   }
 
-  function emitStats(): void {
+  function emitStats(final = false): void {
     const snap = stats.snapshot(source?.stats().dropped ?? 0);
     bus.emit('stats', snap);
-    log.info({ stats: snap, camera: source?.stats(), store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats() }, 'stats');
+    log.info(statsLine(snap, { camera: source?.stats(), store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats() }, final), 'stats');
   }
 
   function fault(f: { code: string; message: string; fatal: boolean }): void {
@@ -271,7 +272,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
         log.error({ err }, 'camera stop failed (continuing)');
       }
       await Promise.race([pipelineSettled, new Promise((r) => setTimeout(r, 3000).unref())]);
-      if (inspector) emitStats();
+      if (inspector) emitStats(true);
       for (const step of steps.reverse()) {
         try {
           await step.close();

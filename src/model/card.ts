@@ -41,7 +41,17 @@ export const ScoreRuleSchema = z.object({
 });
 export type ScoreRule = z.infer<typeof ScoreRuleSchema>;
 
-const ThresholdSchema = z.object({ value: z.number(), rule: z.string() });
+/**
+ * Absolute paths in free text cut to their last 3 components (`/work/shared/datasets/casting/train/defect`
+ * → `casting/train/defect`): cards trained before training wrote dataset names carry the training
+ * machine's paths, which mean nothing at a station and say more about that machine than a card should.
+ */
+export function shortenPaths(text: string): string {
+  return text.replace(/(^|[\s(=:'"])(\/[^\s()'",;]+)/g, (_m, pre: string, path: string) => pre + path.split('/').filter(Boolean).slice(-3).join('/'));
+}
+
+/** The rule is for people (logs, eval, the dashboard): shortened once, where every card is read. */
+const ThresholdSchema = z.object({ value: z.number(), rule: z.string().transform(shortenPaths) });
 
 export const ModelCardSchema = z.object({
   schema: z.literal('inspectd.model-card/1'),

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+import { ConfigError, formatProblem, loadConfig, parseConfig } from '../../src/config/load.js';
 
 function fixture(): { dir: string; write: (name: string, text: string) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'inspectd-cfg-'));
@@ -78,6 +78,17 @@ describe('config', () => {
   ])('refuses %s', (_name, text, re) => {
     const ps = problems(text);
     expect(ps.map((p) => `${p.path}: ${p.message}`).join('\n')).toMatch(re);
+  });
+
+  it('places YAML syntax errors by line and column, and names a duplicated key', () => {
+    const dup = problems('station: a\ncamera:\n  source: replay\n  source: file\n');
+    expect(dup).toHaveLength(1);
+    expect(dup[0]).toMatchObject({ line: 4, column: 3 });
+    expect(dup[0].message).toMatch(/Map keys must be unique.*'source'/);
+    expect(formatProblem(dup[0])).toMatch(/^ {2}- \(root\) \(line 4, column 3\): YAML: /);
+    const unclosed = problems('station: a\nmodel: { path: "x.onnx }\n');
+    expect(unclosed[0].line).toBeGreaterThanOrEqual(2);
+    expect(unclosed[0].column).toBeGreaterThan(0);
   });
 
   it('treats a bare password_file name as a systemd credential, a path as a file', () => {

@@ -158,7 +158,7 @@ describe('inspectd validate-config / refused start', () => {
     const cfg = join(dir, 'bad.yaml');
     writeFileSync(cfg, ['station: cell 7', 'camera:', '  source: replay', '  path: /does/not/exist', '  fsp: 3', 'model:', `  path: ${MODEL}`, '  threshold: high', 'colour: red'].join('\n'));
     const v = await runCli(['validate-config', '--config', cfg]);
-    expect(v.code).toBe(1);
+    expect(v.code).toBe(2); // the same code as run's refusal below
     for (const s of ['station (line 1)', "camera.fsp (line 5): unknown key 'fsp'", 'camera.path (line 4): folder not found', 'model.threshold (line 8)', "colour (line 9): unknown key 'colour'"]) expect(v.stderr).toContain(s);
     const r = await runCli(['run', '--config', cfg]);
     expect(r.code).toBe(2);

@@ -1,10 +1,15 @@
 import { afterAll, describe, it, expect } from 'vitest';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { shortenPaths } from '../../src/model/card.js';
 import { InspectdError } from '../../src/errors.js';
 import { loadModel, sessionProblems, cardProblems } from '../../src/model/load.js';
 import { GRAY, RGB, modelWithCard, readCardJson, removeTempModels } from './helpers.js';
 
 afterAll(removeTempModels);
+
+/** Shipped before training wrote dataset names: its rules name /work/shared/... paths. */
+const OLD_CARD_MODEL = fileURLToPath(new URL('../../models/casting-ae-int8.onnx', import.meta.url));
 
 async function loadError(path: string): Promise<InspectdError> {
   try {
@@ -108,5 +113,24 @@ describe('card and session checks (pure)', () => {
     expect(sessionProblems(card, io('input'), io('recon'))).toEqual([]);
     const bad = [{ name: 'input', isTensor: true, type: 'uint8', shape: [1, 1, 24, 33] }];
     expect(sessionProblems(card, bad, io('recon')).map((p) => p.path)).toEqual(['input.name', 'input.shape']);
+  });
+});
+
+describe('card threshold rules shown without the training machine\'s paths', () => {
+  it('shortenPaths keeps the last 3 components of each absolute path, and leaves other text alone', () => {
+    expect(shortenPaths('vs labelled defects /work/shared/datasets/casting/train/defect (3383)')).toBe('vs labelled defects casting/train/defect (3383)');
+    expect(shortenPaths('median - 1.5*1.4826*MAD of 137 held-out good scores; a/b/c/d stays')).toBe('median - 1.5*1.4826*MAD of 137 held-out good scores; a/b/c/d stays');
+    expect(shortenPaths('(/data/x) and --test=/srv/a/b/c/d')).toBe('(data/x) and --test=b/c/d');
+  });
+
+  it('an old shipped card (absolute dataset paths in its rules) loads with dataset names in both rules', async () => {
+    const raw = JSON.parse(readFileSync(OLD_CARD_MODEL.replace(/\.onnx$/, '.card.json'), 'utf8'));
+    expect(raw.thresholds.good_only.rule).toContain('/work/shared/datasets/casting/train/defect'); // the premise
+    const { card } = await loadModel(OLD_CARD_MODEL);
+    for (const t of [card.thresholds.good_only, card.thresholds.f1_optimal!]) {
+      expect(t.rule).toContain('labelled defects casting/train/defect (3383)');
+      expect(t.rule).not.toMatch(/\/work\//);
+    }
+    expect(card.thresholds.good_only.value).toBe(raw.thresholds.good_only.value);
   });
 });

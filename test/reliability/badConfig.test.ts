@@ -22,7 +22,7 @@ interface Problem { path: string; line?: number; message: string }
 async function refuse(dir: string, cfg: string): Promise<Problem[]> {
   const before = readdirSync(dir).sort();
   const v = await runDaemon(['validate-config', '--config', cfg, '--json'], { limitMs: 30_000 });
-  expect(v.code).toBe(1);
+  expect(v.code).toBe(2); // as run's refusal
   const out = JSON.parse(v.stdout) as { valid: boolean; problems: Problem[] };
   expect(out.valid).toBe(false);
   const r = await runDaemon(['run', '--config', cfg], { limitMs: 30_000 });

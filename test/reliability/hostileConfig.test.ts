@@ -18,7 +18,7 @@ interface Problem { path: string; line?: number; message: string }
 async function refuse(dir: string, cfg: string): Promise<Problem[]> {
   const before = readdirSync(dir).sort();
   const v = await runDaemon(['validate-config', '--config', cfg, '--json'], { limitMs: 60_000 });
-  expect({ code: v.code, signal: v.signal, stderr: v.stderr }).toEqual({ code: 1, signal: null, stderr: '' });
+  expect({ code: v.code, signal: v.signal, stderr: v.stderr }).toEqual({ code: 2, signal: null, stderr: '' });
   const out = JSON.parse(v.stdout) as { valid: boolean; problems: Problem[] };
   expect(out.valid).toBe(false);
   const r = await runDaemon(['run', '--config', cfg], { limitMs: 60_000 });
