@@ -125,7 +125,7 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
   it('sets a threshold through the page after previewing it; it reaches the daemon and SQLite', async () => {
     // A threshold in the middle of the scores seen so far, so the preview and the strip have both verdicts.
     const db0 = new Database(join(dir, 'inspectd.db'), { readonly: true });
-    const scores = (db0.prepare('SELECT ssim FROM inspections WHERE ssim IS NOT NULL ORDER BY ssim').all() as Array<{ ssim: number }>).map((r) => r.ssim);
+    const scores = (db0.prepare('SELECT score FROM inspections WHERE score IS NOT NULL ORDER BY score').all() as Array<{ score: number }>).map((r) => r.score);
     db0.close();
     const target = Math.round(scores[Math.floor(scores.length / 2)] * 10_000) / 10_000;
     await page.fill('#thr-input', String(target));
