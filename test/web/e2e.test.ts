@@ -161,7 +161,9 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
       const img = document.getElementById('viewer-img') as HTMLImageElement;
       return (document.getElementById('viewer') as HTMLDialogElement).open && img.complete && img.naturalWidth > 0;
     }, undefined, { timeout: 10_000 });
-    expect(await page.textContent('#viewer-meta')).toMatch(/^#\d+ · reject · score [\d.-]+ \(threshold [\d.-]+\)/);
+    expect(await page.textContent('#viewer-meta')).toMatch(/^#\d+ · reject · score [\d.-]+ \(threshold [\d.-]+, rule combo\)/);
+    // The score is labelled in plain words: what it is and what the threshold does with it.
+    expect(await page.getAttribute('span:has(> #score)', 'title')).toMatch(/higher = better.*below the threshold is rejected/);
     await page.keyboard.press('Escape');
     // Let the strip and histogram settle, then keep a picture of the page for people to look at.
     await page.waitForTimeout(1500);
