@@ -206,7 +206,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const spec = { ...inspector.card.preprocess, roi: config.camera.roi };
     const pipeline = startPipeline(pausable(source.frames(abort.signal), () => controls.paused, () => pausedSkipped++), {
       station, spec, preprocess: preprocessImage, inspector, plc, now,
-      getThreshold: () => controls.threshold, onError: config.gpio.on_error,
+      getThreshold: () => controls.threshold, scoreRule: inspector.card.score.rule, onError: config.gpio.on_error,
       // Heatmaps feed saved evidence and the dashboard; a later save_images command without either gets plain frames.
       wantMaps: controls.saveImages !== 'none' || config.http.enabled, inflight: config.model.workers + 1,
       onInspected: onInspected,
@@ -233,7 +233,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       store!.record(r, { pixels: p.pixels, width: p.tensor.width, height: p.tensor.height, channels: p.tensor.channels, map: x.map ?? null, seq: r.seq, ts: r.ts, verdict: r.verdict });
     } else store!.record(r);
     if (r.verdict === 'error') log.warn({ seq: r.seq, source: r.source, error: r.error }, 'frame could not be inspected');
-    else log.debug({ seq: r.seq, ssim: r.ssim, verdict: r.verdict, latency_ms: r.latency_ms }, 'inspected');
+    else log.debug({ seq: r.seq, score: r.score, verdict: r.verdict, latency_ms: r.latency_ms }, 'inspected');
     bus.emit('inspected', r);
   }
 

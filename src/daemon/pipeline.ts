@@ -13,6 +13,8 @@ export interface InspectorPort {
 
 interface InspectorOutcome {
   score: number;
+  /** Mean SSIM when the worker computed the SSIM map for this frame, else null/absent. */
+  ssimMean?: number | null;
   map?: Float32Array;
   inferMs: number;
   scoreMs: number;
@@ -40,6 +42,8 @@ export interface PipelineDeps {
   inspector: InspectorPort;
   plc: PlcPort;
   getThreshold: () => number;
+  /** The model card's score rule name, carried on every result as `score_rule`. */
+  scoreRule: string;
   onError: 'reject' | 'pass';
   /** Whether rejected frames' SSIM maps are needed (for saved heatmap images). */
   wantMaps: boolean;
@@ -81,13 +85,13 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
     }
     const verdict = decide(out.score, threshold);
     return {
-      result: base(frame, d, threshold, out.score, verdict, { preprocess_ms: preprocessMs, infer_ms: out.inferMs, score_ms: out.scoreMs }),
+      result: base(frame, d, threshold, { score: out.score, ssim: out.ssimMean ?? null }, verdict, { preprocess_ms: preprocessMs, infer_ms: out.inferMs, score_ms: out.scoreMs }),
       pre,
       map: out.map,
     };
   } catch (err) {
     const stages = { preprocess_ms: (pre ? t1 : d.now()) - t0, infer_ms: 0, score_ms: 0 };
-    const r = base(frame, d, threshold, null, 'error', stages);
+    const r = base(frame, d, threshold, NOT_SCORED, 'error', stages);
     // In-worker decoding reports FRAME_* / MODEL_* codes itself; the fallback only names the stage.
     r.error = { code: errorCode(err, pre || d.inspector.inspectEncoded ? 'MODEL_FAILED' : 'FRAME_DECODE'), message: errorMessage(err) };
     return { result: r, pre };
@@ -95,9 +99,10 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
 }
 
 const NO_TENSOR = new Float32Array(0);
+const NOT_SCORED = { score: null, ssim: null };
 
-function base(frame: Frame, d: PipelineDeps, threshold: number, ssim: number | null, verdict: InspectionResult['verdict'], stages: InspectionResult['stages']): InspectionResult {
-  return { station: d.station, seq: frame.seq, ts: frame.wallTs, source: frame.source, ssim, threshold, verdict, latency_ms: 0, stages };
+function base(frame: Frame, d: PipelineDeps, threshold: number, s: { score: number | null; ssim: number | null }, verdict: InspectionResult['verdict'], stages: InspectionResult['stages']): InspectionResult {
+  return { station: d.station, seq: frame.seq, ts: frame.wallTs, source: frame.source, score: s.score, score_rule: d.scoreRule, ssim: s.ssim, threshold, verdict, latency_ms: 0, stages };
 }
 
 /** A running pipeline: `done` settles when the frames end (rejects on an actuation failure). */
@@ -148,7 +153,7 @@ export function runPipeline(frames: AsyncIterable<Frame>, d: PipelineDeps): Prom
 }
 
 function droppedResult(frame: Frame, d: PipelineDeps): InspectionResult {
-  const r = base(frame, d, d.getThreshold(), null, 'error', { preprocess_ms: 0, infer_ms: 0, score_ms: 0 });
+  const r = base(frame, d, d.getThreshold(), NOT_SCORED, 'error', { preprocess_ms: 0, infer_ms: 0, score_ms: 0 });
   r.error = { code: 'FRAME_DROPPED', message: 'dropped by the full capture queue: inspection is behind the camera' };
   return r;
 }

@@ -7,7 +7,20 @@ export interface InspectionResult {
   /** Wall-clock capture time, ms since epoch. */
   ts: number;
   source: string;
-  /** The model card's score (SSIM-based, higher = better); null when the frame could not be inspected. */
+  /**
+   * The model card's decision score (higher = more like a good part): the value compared with
+   * `threshold`. Null when the frame could not be inspected.
+   */
+  score: number | null;
+  /** The card's score rule that produced `score` ('combo', 'residual_pool', 'ssim_mean' …). */
+  score_rule: string;
+  /**
+   * Mean SSIM of the frame vs its reconstruction (the study's SSIM), or null where it was not
+   * computed (the SSIM map costs ~0.8 ms a frame): present on every inspected frame when the
+   * card's rule reads SSIM; with a residual rule only on frames whose heatmap was made (scored
+   * below the threshold while images are saved or the dashboard is on); never when the heatmap is
+   * the head's anomaly map (the default two-stage casting model). Not what the threshold is compared with.
+   */
   ssim: number | null;
   threshold: number;
   verdict: Verdict;

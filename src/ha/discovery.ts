@@ -4,7 +4,7 @@
  * publishes (no extra traffic):
  *
  *   sensor        <discovery>/sensor/<node>/reject_count/config   ← <prefix>/<station>/stats  {{ value_json.rejected }}
- *   sensor        <discovery>/sensor/<node>/last_score/config     ← <prefix>/<station>/result {{ value_json.ssim }}
+ *   sensor        <discovery>/sensor/<node>/last_score/config     ← <prefix>/<station>/result {{ value_json.score }}
  *   binary_sensor <discovery>/binary_sensor/<node>/status/config  ← <prefix>/<station>/status 'online' / 'offline'
  *
  * The two sensors are available while the retained status is 'online' (the daemon's Last-Will
@@ -72,8 +72,9 @@ function entities(o: HaDiscoveryOptions): Entity[] {
       config: {
         name: 'Last score',
         state_topic: `${base}/result`,
-        // ssim is null for a frame that could not be inspected: it renders 'None', which HA shows as unknown.
-        value_template: '{{ value_json.ssim }}',
+        // The decision score, not `ssim` (that is the mean SSIM, present only on some frames). It is
+        // null for a frame that could not be inspected: it renders 'None', which HA shows as unknown.
+        value_template: '{{ value_json.score }}',
         state_class: 'measurement',
         suggested_display_precision: 4,
         icon: 'mdi:gauge',

@@ -58,7 +58,8 @@ export interface ResultState {
   resultCounter: number;
   seq: number;
   verdict: Verdict | null;
-  ssim: number | null;
+  /** The decision score of the last part (InspectionResult.score). */
+  score: number | null;
   threshold: number | null;
   inspected: number;
   rejected: number;
@@ -66,7 +67,7 @@ export interface ResultState {
 }
 
 export const initialState: Readonly<ResultState> = Object.freeze({
-  resultCounter: 0, seq: 0, verdict: null, ssim: null, threshold: null, inspected: 0, rejected: 0, errors: 0,
+  resultCounter: 0, seq: 0, verdict: null, score: null, threshold: null, inspected: 0, rejected: 0, errors: 0,
 });
 
 /** Live values read at request time (not carried by the event). */
@@ -76,12 +77,12 @@ export interface LiveValues {
   late: number;
 }
 
-export function applyResult(s: Readonly<ResultState>, r: Pick<InspectionResult, 'seq' | 'ssim' | 'threshold' | 'verdict'>): ResultState {
+export function applyResult(s: Readonly<ResultState>, r: Pick<InspectionResult, 'seq' | 'score' | 'threshold' | 'verdict'>): ResultState {
   return {
     resultCounter: s.resultCounter >= 0xffff ? 1 : s.resultCounter + 1,
     seq: r.seq,
     verdict: r.verdict,
-    ssim: r.verdict === 'error' ? null : r.ssim,
+    score: r.verdict === 'error' ? null : r.score,
     threshold: r.threshold,
     inspected: s.inspected + 1,
     rejected: s.rejected + (r.verdict === 'reject' ? 1 : 0),
@@ -98,7 +99,7 @@ export function split32(n: number): [number, number] {
 /** A score or threshold ×1000 as an int16 in its uint16 wire form; NO_SCORE when absent. */
 export function scaled1000(x: number | null | undefined): number {
   if (x === null || x === undefined || !Number.isFinite(x)) return NO_SCORE;
-  // Clamp to ±32767 so -32768 stays reserved for "none" (SSIM lives in [-1, 1] anyway).
+  // Clamp to ±32767 so -32768 stays reserved for "none" (the shipped rules' scores live in [-1, 1] anyway).
   const v = Math.max(-32767, Math.min(32767, Math.round(x * 1000)));
   return v & 0xffff;
 }
@@ -119,7 +120,7 @@ export function registerWords(s: Readonly<ResultState>, live: LiveValues): numbe
   w[REG.resultCounter] = s.resultCounter;
   [w[REG.seqHi], w[REG.seqLo]] = split32(s.seq);
   w[REG.verdict] = verdictCode(s.verdict);
-  w[REG.score] = scaled1000(s.ssim);
+  w[REG.score] = scaled1000(s.score);
   w[REG.threshold] = scaled1000(s.threshold);
   w[REG.lineBits] = lineBits(live.level);
   [w[REG.inspectedHi], w[REG.inspectedLo]] = split32(s.inspected);

@@ -7,7 +7,7 @@ import type { OutputLine } from '../actuate/types.js';
 /** What the Modbus TCP server mirrors, handed over by the composition root. */
 export interface ModbusContext {
   modbus: Readonly<Config['modbus']>;
-  /** 'inspected' per part (seq, ssim, verdict) — drives the registers and counters. */
+  /** 'inspected' per part (seq, score, verdict) — drives the registers and counters. */
   bus: EventBus;
   /** Current logical level of each PLC output line (the same levels the GPIO lines carry). */
   lineLevel: (line: OutputLine) => 0 | 1;

@@ -57,6 +57,10 @@ export interface ResultPayload {
   station: string;
   seq: number;
   ts: number;
+  /** The decision score (compared with `threshold`); null when not inspected. */
+  score: number | null;
+  score_rule: string;
+  /** Mean SSIM frame vs reconstruction, only when computed (see InspectionResult.ssim). Before 0.2 this key held the score. */
   ssim: number | null;
   threshold: number;
   verdict: Verdict;
@@ -72,6 +76,8 @@ export function resultPayload(r: InspectionResult): ResultPayload {
     station: r.station,
     seq: r.seq,
     ts: r.ts,
+    score: r.score,
+    score_rule: r.score_rule,
     ssim: r.ssim,
     threshold: r.threshold,
     verdict: r.verdict,

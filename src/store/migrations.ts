@@ -75,7 +75,18 @@ const v3: Migration = (db) => {
   `);
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
+const v4: Migration = (db) => {
+  // Until v4 the `ssim` column held the card's decision score, whatever its rule. The score moves
+  // to `score` and `ssim` is cleared: an old row must not claim an SSIM that was never computed.
+  // Old rows' rule is unknown (the card may have changed since), so score_rule stays NULL there.
+  db.exec(`
+    ALTER TABLE inspections ADD COLUMN score REAL;
+    ALTER TABLE inspections ADD COLUMN score_rule TEXT;
+    UPDATE inspections SET score = ssim, ssim = NULL;
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
 
 /**
  * Bring the schema to the latest version, one transaction per step so a crash mid-upgrade leaves

@@ -24,9 +24,9 @@ export interface Statements {
 export function prepareStatements(db: Database): Statements {
   return {
     insertInspection: db.prepare(`
-      INSERT INTO inspections (ts, station, seq, source, ssim, threshold, verdict, latency_ms, image_path,
+      INSERT INTO inspections (ts, station, seq, source, score, score_rule, ssim, threshold, verdict, latency_ms, image_path,
                                error_code, error_message, preprocess_ms, infer_ms, score_ms)
-      VALUES (@ts, @station, @seq, @source, @ssim, @threshold, @verdict, @latency_ms, @image_path,
+      VALUES (@ts, @station, @seq, @source, @score, @score_rule, @ssim, @threshold, @verdict, @latency_ms, @image_path,
               @error_code, @error_message, @preprocess_ms, @infer_ms, @score_ms)`),
     insertOutbox: db.prepare('INSERT INTO outbox (topic, payload, qos, retain, created_ts) VALUES (?, ?, ?, ?, ?)'),
     dropOldestPending: db.prepare(
@@ -64,7 +64,9 @@ export function rowParams(r: InspectionResult): Record<string, unknown> {
     station: r.station,
     seq: r.seq,
     source: r.source,
-    ssim: r.ssim,
+    score: r.score,
+    score_rule: r.score_rule ?? null,
+    ssim: r.ssim ?? null,
     threshold: r.threshold,
     verdict: r.verdict,
     latency_ms: r.latency_ms,

@@ -100,6 +100,11 @@ export interface InspectionRow {
   station: string;
   seq: number;
   source: string;
+  /** The decision score; rows from before schema v4 have theirs here too (moved from `ssim`). */
+  score: number | null;
+  /** Null on rows written before schema v4 (the rule was not recorded then). */
+  score_rule: string | null;
+  /** Mean SSIM when it was computed (see InspectionResult.ssim); null on rows before schema v4. */
   ssim: number | null;
   threshold: number;
   verdict: Verdict;

@@ -60,7 +60,7 @@ export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise
     ctx.bus.on('inspected', 'dashboard', (r) => {
       live.add(r);
       metrics.observe(r);
-      if (calibration.add(r.verdict === 'error' ? null : r.ssim)) ctx.log.info({ n: calibration.view(1).count }, 'calibration recording finished');
+      if (calibration.add(r.verdict === 'error' ? null : r.score)) ctx.log.info({ n: calibration.view(1).count }, 'calibration recording finished');
       pushed();
     }),
     ctx.bus.on('fault', 'dashboard', (f) => {

@@ -14,7 +14,7 @@ export interface RenderedFrame {
   seq: number;
   ts: number;
   verdict: string;
-  ssim: number | null;
+  score: number | null;
   threshold: number;
   heatmap: boolean;
 }
@@ -51,7 +51,7 @@ export class FrameRenderer {
       .toBuffer();
     this.renders++;
     const r = f.result;
-    this.cached = { jpeg, seq: r.seq, ts: r.ts, verdict: r.verdict, ssim: r.ssim, threshold: r.threshold, heatmap: map !== null };
+    this.cached = { jpeg, seq: r.seq, ts: r.ts, verdict: r.verdict, score: r.score, threshold: r.threshold, heatmap: map !== null };
     return this.cached;
   }
 }

@@ -11,6 +11,9 @@ import { ScoreRing } from './scores.js';
 export interface RejectEntry {
   seq: number;
   ts: number;
+  /** Decision score (what the threshold is compared with); `ssim` is the mean SSIM when computed. */
+  score: number | null;
+  score_rule: string | null;
   ssim: number | null;
   threshold: number;
   verdict: 'reject' | 'error';
@@ -23,6 +26,8 @@ export interface RejectEntry {
 export interface LatestSummary {
   seq: number;
   ts: number;
+  score: number | null;
+  score_rule: string;
   ssim: number | null;
   threshold: number;
   verdict: string;
@@ -48,11 +53,11 @@ export class LiveState {
   }
 
   add(r: InspectionResult): void {
-    this.scores.push(r.verdict === 'error' ? null : r.ssim);
+    this.scores.push(r.verdict === 'error' ? null : r.score);
     this.batchScores++;
-    this.latest = { seq: r.seq, ts: r.ts, ssim: r.ssim, threshold: r.threshold, verdict: r.verdict, source: r.source, latency_ms: r.latency_ms };
+    this.latest = { seq: r.seq, ts: r.ts, score: r.score, score_rule: r.score_rule, ssim: r.ssim, threshold: r.threshold, verdict: r.verdict, source: r.source, latency_ms: r.latency_ms };
     if (r.verdict === 'pass') return;
-    const e: RejectEntry = { seq: r.seq, ts: r.ts, ssim: r.ssim, threshold: r.threshold, verdict: r.verdict, source: r.source, image_path: r.image_path ?? null };
+    const e: RejectEntry = { seq: r.seq, ts: r.ts, score: r.score, score_rule: r.score_rule, ssim: r.ssim, threshold: r.threshold, verdict: r.verdict, source: r.source, image_path: r.image_path ?? null };
     if (r.error) e.error = { code: r.error.code, message: r.error.message };
     this.rejects.push(e);
     if (this.rejects.length > MAX_LIVE_REJECTS) this.rejects.shift();
@@ -94,7 +99,7 @@ const key = (seq: number, ts: number) => `${seq}:${Math.round(ts)}`;
 
 function fromRow(row: InspectionRow): RejectEntry {
   const e: RejectEntry = {
-    seq: row.seq, ts: row.ts, ssim: row.ssim, threshold: row.threshold, verdict: row.verdict as 'reject' | 'error', source: row.source, image_path: row.image_path,
+    seq: row.seq, ts: row.ts, score: row.score, score_rule: row.score_rule, ssim: row.ssim, threshold: row.threshold, verdict: row.verdict as 'reject' | 'error', source: row.source, image_path: row.image_path,
   };
   if (row.error_code) e.error = { code: row.error_code, message: row.error_message ?? '' };
   return e;

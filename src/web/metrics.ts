@@ -113,7 +113,7 @@ export function createMetrics(d: MetricsDeps): Metrics {
     registry,
     contentType: registry.contentType,
     observe(r) {
-      if (r.ssim !== null) lastScore = r.ssim;
+      if (r.score !== null) lastScore = r.score;
       if (Number.isFinite(r.latency_ms)) decision.observe(r.latency_ms / 1000);
       // An error frame's stage times stop where it failed; they would skew the stage histograms.
       if (r.verdict === 'error') return;

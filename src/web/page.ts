@@ -29,12 +29,12 @@ export function pageHtml(station: string): string {
     <h2>Latest frame</h2>
     <div class="row">
       <span id="verdict" class="badge">—</span>
-      <span>score <b id="score">—</b></span>
+      <span title="How much the part looks like a good one, by the model card's score rule (higher = better). A part scoring below the threshold is rejected.">score <b id="score">—</b></span>
       <span>threshold <b id="thr-now">—</b></span>
       <span id="seq" class="muted"></span>
     </div>
-    <img id="frame" alt="latest frame beside its SSIM heatmap">
-    <p class="muted small">left: what the model saw · right: SSIM heatmap (red = unlike the reconstruction)</p>
+    <img id="frame" alt="latest frame beside its heatmap">
+    <p class="muted small">left: what the model saw · right: heatmap of the map the score rule reads (red = unlike a good part), drawn for parts scoring below the threshold</p>
   </section>
   <section class="card" id="counters-panel">
     <h2>Counters</h2>
@@ -51,7 +51,7 @@ export function pageHtml(station: string): string {
     <div class="row"><button id="pause" type="button">Pause</button><span id="pause-msg" class="muted"></span></div>
   </section>
   <section class="card wide" id="hist-panel">
-    <h2>Recent scores <small id="hist-n" class="muted"></small></h2>
+    <h2 title="Decision scores of the recent parts (the model card's score rule, higher = more like a good part), with the threshold they are compared with">Recent scores <small id="hist-n" class="muted"></small></h2>
     <svg id="hist" viewBox="0 0 800 200" preserveAspectRatio="none" role="img" aria-label="histogram of recent scores with the threshold"></svg>
     <p class="legend small"><span class="key cur"></span>current threshold <span class="key prop"></span>proposed <span class="key bad"></span>would be rejected</p>
     <form id="thr-form" autocomplete="off">

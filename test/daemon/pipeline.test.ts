@@ -35,12 +35,12 @@ function plcFake() {
   };
 }
 
-function deps(over: Partial<PipelineDeps> & { scores: Record<number, number | Error>; delays?: Record<number, number> }): { d: PipelineDeps; out: Inspected[]; plc: ReturnType<typeof plcFake> } {
+function deps(over: Partial<PipelineDeps> & { scores: Record<number, number | Error>; delays?: Record<number, number>; ssims?: Record<number, number> }): { d: PipelineDeps; out: Inspected[]; plc: ReturnType<typeof plcFake> } {
   const out: Inspected[] = [];
   const plc = plcFake();
   let clock = 0;
   const d: PipelineDeps = {
-    station: 's', spec, inflight: 3, wantMaps: false, onError: 'reject', getThreshold: () => 0.5,
+    station: 's', spec, inflight: 3, wantMaps: false, onError: 'reject', getThreshold: () => 0.5, scoreRule: 'combo',
     now: () => (clock += 1),
     plc,
     preprocess: async (buf) => {
@@ -54,7 +54,8 @@ function deps(over: Partial<PipelineDeps> & { scores: Record<number, number | Er
         await new Promise((r) => setTimeout(r, over.delays?.[seq] ?? 0));
         const s = over.scores[seq];
         if (s instanceof Error) throw s;
-        return { score: s, inferMs: 1, scoreMs: 0.1 };
+        // Like the worker: the mean SSIM only for frames it computed the SSIM map for.
+        return { score: s, ssimMean: over.ssims?.[seq] ?? null, inferMs: 1, scoreMs: 0.1 };
       },
     },
     onInspected: (x) => out.push(x),
@@ -80,7 +81,18 @@ describe('pipeline', () => {
     await runPipeline(from([frame(1), frame(2)]), d);
     expect(out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code])).toEqual([[1, 'pass', undefined], [2, 'error', 'DECISION_LATE']]);
     expect(out[1].result.error!.message).toMatch(/decided pass .* after the part's deadline/);
-    expect(out[1].result.ssim).toBe(0.9);
+    expect(out[1].result.score).toBe(0.9);
+  });
+
+  it('a result carries the score compared with the threshold, the card rule, and the mean SSIM only where the worker computed it', async () => {
+    // Frame 1: score 0.6 passes at 0.5 although its SSIM (0.3) would not: the decision is on the score.
+    const { d, out } = deps({ scores: { 1: 0.6, 2: 0.4, 3: 0.7 }, ssims: { 1: 0.3, 2: 0.81 } });
+    await runPipeline(from([frame(1), frame(2), frame(3)]), d);
+    expect(out.map((x) => x.result)).toMatchObject([
+      { seq: 1, score: 0.6, score_rule: 'combo', ssim: 0.3, threshold: 0.5, verdict: 'pass' },
+      { seq: 2, score: 0.4, score_rule: 'combo', ssim: 0.81, threshold: 0.5, verdict: 'reject' },
+      { seq: 3, score: 0.7, score_rule: 'combo', ssim: null, threshold: 0.5, verdict: 'pass' },
+    ]);
   });
 
   it('decides in sequence order even when later frames finish first', async () => {
@@ -99,7 +111,7 @@ describe('pipeline', () => {
     expect(v).toEqual([[1, 'pass', null], [2, 'error', 'FRAME_DECODE'], [3, 'error', 'MODEL_TIMEOUT'], [4, 'pass', null]]);
     expect(plc.log).toContain('reject 2');
     expect(plc.log).toContain('reject 3');
-    expect(out[1].result.ssim).toBeNull();
+    expect(out[1].result).toMatchObject({ score: null, score_rule: 'combo', ssim: null });
   });
 
   it('with on_error: pass the PLC is told pass for an error, but the record still says error', async () => {
@@ -147,7 +159,7 @@ describe('pipeline', () => {
     expect(plc.log.filter((l) => !l.startsWith('expect'))).toEqual(['pass 1', 'reject 2', 'reject 3', 'reject 4', 'pass 5']);
     expect(plc.open.size).toBe(0);
     const r2 = out[1].result;
-    expect(r2).toMatchObject({ seq: 2, ts: 1_000_002, source: 'f2.jpg', ssim: null, station: 's' });
+    expect(r2).toMatchObject({ seq: 2, ts: 1_000_002, source: 'f2.jpg', score: null, score_rule: 'combo', ssim: null, station: 's' });
     expect(r2.error?.message).toMatch(/dropped by the full capture queue/);
     expect(out[1].pre).toBeUndefined();
   });

@@ -74,36 +74,45 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
 
   it('records one row per frame, in order, with the contract columns', () => {
     const db = new Database(join(dir, 'inspectd.db'), { readonly: true });
-    const rows = db.prepare('SELECT id, ts, station, seq, source, ssim, threshold, verdict, latency_ms, image_path FROM inspections ORDER BY seq').all() as Array<Record<string, any>>;
+    const rows = db.prepare('SELECT id, ts, station, seq, source, score, score_rule, ssim, threshold, verdict, latency_ms, image_path FROM inspections ORDER BY seq').all() as Array<Record<string, any>>;
     db.close();
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     for (const r of rows) {
       expect(r.station).toBe('cell-7');
       expect(['pass', 'reject']).toContain(r.verdict);
-      expect(r.verdict === 'reject').toBe(r.ssim < r.threshold);
+      // score is what was compared with the threshold, by the card's rule (the default model's: combo).
+      expect(r.score_rule).toBe('combo');
+      expect(r.verdict === 'reject').toBe(r.score < r.threshold);
+      // ssim is the mean SSIM only where one was computed: the combo rule reads none and its
+      // heatmap is the head's map, so no row of this model claims one (before v4 the score sat here).
+      expect(r.ssim).toBeNull();
       expect(r.latency_ms).toBeGreaterThan(0);
       if (r.verdict !== 'pass') expect(existsSync(join(dir, 'images', r.image_path))).toBe(true);
       else expect(r.image_path).toBeNull();
     }
     // Plumbing, not model quality (test/model/shipped.test.ts): the shipped model scores every
     // bundled defect below every good part, and the run saw both verdicts.
-    const scored = rows.filter((r) => r.ssim !== null);
-    const defects = scored.filter((r) => r.source.startsWith('cast_def')).map((r) => r.ssim);
-    const goods = scored.filter((r) => !r.source.startsWith('cast_def')).map((r) => r.ssim);
+    const scored = rows.filter((r) => r.score !== null);
+    const defects = scored.filter((r) => r.source.startsWith('cast_def')).map((r) => r.score);
+    const goods = scored.filter((r) => !r.source.startsWith('cast_def')).map((r) => r.score);
     expect(Math.max(...defects)).toBeLessThan(Math.min(...goods));
     expect(rows.some((r) => r.verdict === 'reject') && rows.some((r) => r.verdict === 'pass')).toBe(true);
   });
 
   it('publishes a result per part and an alert per reject that match the rows', () => {
     const db = new Database(join(dir, 'inspectd.db'), { readonly: true });
-    const rows = db.prepare('SELECT seq, ssim, threshold, verdict, source FROM inspections ORDER BY seq').all() as Array<Record<string, any>>;
+    const rows = db.prepare('SELECT seq, score, score_rule, ssim, threshold, verdict, source FROM inspections ORDER BY seq').all() as Array<Record<string, any>>;
     db.close();
     const results = messages.filter((m) => m.topic === 'plant/cell-7/result').map((m) => JSON.parse(m.payload));
     const alerts = messages.filter((m) => m.topic === 'plant/cell-7/alert').map((m) => JSON.parse(m.payload));
     expect(results.map((r) => r.seq)).toEqual(rows.map((r) => r.seq));
     for (const [i, r] of results.entries()) {
       expect(r.verdict).toBe(rows[i].verdict);
-      expect(r.ssim).toBeCloseTo(rows[i].ssim, 9);
+      expect(r.score).toBeCloseTo(rows[i].score, 9);
+      expect(r.score_rule).toBe(rows[i].score_rule);
+      // The key is always there, null as in the row: it no longer carries the score.
+      expect(r).toHaveProperty('ssim', rows[i].ssim);
+      expect(rows[i].ssim).toBeNull();
       expect(r.threshold).toBe(rows[i].threshold);
       expect(r.source).toBe(rows[i].source);
       for (const k of ['ts', 'latency_ms']) expect(typeof r[k]).toBe('number');
@@ -122,6 +131,13 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
       expect(JSON.stringify(c)).toContain('plant/cell-7/');
       expect(c.unique_id).toBeTruthy();
     }
+    // The score sensor reads the decision score, which every result carries (ssim is often null).
+    const score = JSON.parse(configs.find((m) => m.topic.endsWith('/last_score/config'))!.payload);
+    expect(score.value_template).toBe('{{ value_json.score }}');
+    const field = /value_json\.(\w+)/.exec(score.value_template)![1];
+    const results = messages.filter((m) => m.topic === score.state_topic).map((m) => JSON.parse(m.payload));
+    expect(results.length).toBe(12);
+    for (const r of results) expect(typeof r[field]).toBe('number');
   });
 
   it('pulses the simulated reject line once per reject, never before capture + travel', () => {

@@ -55,10 +55,10 @@ describe('Modbus TCP served by the running daemon', () => {
     expect(coils[0]).toBe(true); // ready
     // The row for that seq is immutable; once its batch is committed it must match the registers.
     await new Promise((r) => setTimeout(r, 600));
-    const row = withDb(join(t.dir, 'db.sqlite'), (db) => db.prepare('SELECT ssim, verdict FROM inspections WHERE seq = ?').get(seq) as { ssim: number; verdict: string } | undefined);
+    const row = withDb(join(t.dir, 'db.sqlite'), (db) => db.prepare('SELECT score, verdict FROM inspections WHERE seq = ?').get(seq) as { score: number; verdict: string } | undefined);
     expect(row).toBeDefined();
     expect(regs[4]).toBe(row!.verdict === 'pass' ? 0 : row!.verdict === 'reject' ? 1 : 2);
-    expect((regs[5] << 16) >> 16).toBe(Math.round(row!.ssim * 1000));
+    expect((regs[5] << 16) >> 16).toBe(Math.round(row!.score * 1000));
     d.child.kill('SIGTERM');
     const e = await d.exited;
     expect(e.code).toBe(0);

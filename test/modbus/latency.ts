@@ -26,7 +26,7 @@ const mb = await startModbus({
   plcStats: () => ({ expected: 0, decided: 0, passed: 0, rejected: 0, pulses: 0, merged: 0, late: 0, lateDecisions: 0, missed: 0, failed: 0, strobes: 0, inFlight: 2, ready: true }),
 });
 let seq = 0;
-const tick = () => bus.emit('inspected', { station: 's', seq: ++seq, ts: 0, source: 'bench', ssim: 0.9, threshold: 0.8, verdict: 'pass', latency_ms: 1, stages: { preprocess_ms: 0, infer_ms: 0, score_ms: 0 } });
+const tick = () => bus.emit('inspected', { station: 's', seq: ++seq, ts: 0, source: 'bench', score: 0.9, score_rule: 'residual_pool', ssim: null, threshold: 0.8, verdict: 'pass', latency_ms: 1, stages: { preprocess_ms: 0, infer_ms: 0, score_ms: 0 } });
 
 // 1. modbus-serial client.
 const c = new ModbusRTU();

@@ -58,16 +58,16 @@ describe('verdictCode', () => {
 describe('applyResult', () => {
   it('counts, remembers the last part and blanks the score of an error', () => {
     let s: ResultState = { ...initialState };
-    s = applyResult(s, { seq: 7, ssim: 0.91, threshold: 0.8, verdict: 'pass' });
-    expect(s).toEqual({ resultCounter: 1, seq: 7, verdict: 'pass', ssim: 0.91, threshold: 0.8, inspected: 1, rejected: 0, errors: 0 });
-    s = applyResult(s, { seq: 8, ssim: 0.42, threshold: 0.8, verdict: 'reject' });
-    expect(s).toMatchObject({ resultCounter: 2, seq: 8, verdict: 'reject', ssim: 0.42, inspected: 2, rejected: 1, errors: 0 });
-    s = applyResult(s, { seq: 9, ssim: 0.99, threshold: 0.8, verdict: 'error' });
-    expect(s).toMatchObject({ resultCounter: 3, seq: 9, verdict: 'error', ssim: null, inspected: 3, rejected: 1, errors: 1 });
+    s = applyResult(s, { seq: 7, score: 0.91, threshold: 0.8, verdict: 'pass' });
+    expect(s).toEqual({ resultCounter: 1, seq: 7, verdict: 'pass', score: 0.91, threshold: 0.8, inspected: 1, rejected: 0, errors: 0 });
+    s = applyResult(s, { seq: 8, score: 0.42, threshold: 0.8, verdict: 'reject' });
+    expect(s).toMatchObject({ resultCounter: 2, seq: 8, verdict: 'reject', score: 0.42, inspected: 2, rejected: 1, errors: 0 });
+    s = applyResult(s, { seq: 9, score: 0.99, threshold: 0.8, verdict: 'error' });
+    expect(s).toMatchObject({ resultCounter: 3, seq: 9, verdict: 'error', score: null, inspected: 3, rejected: 1, errors: 1 });
   });
   it('does not mutate its input', () => {
     const s = { ...initialState };
-    applyResult(s, { seq: 1, ssim: 0.5, threshold: 0.5, verdict: 'pass' });
+    applyResult(s, { seq: 1, score: 0.5, threshold: 0.5, verdict: 'pass' });
     expect(s).toEqual(initialState);
   });
   it.each([
@@ -76,7 +76,7 @@ describe('applyResult', () => {
     [0xfffe, 0xffff],
     [0xffff, 1], // skips 0: 0 only means "no result yet"
   ])('result counter %d → %d', (from, to) => {
-    expect(applyResult({ ...initialState, resultCounter: from }, { seq: 1, ssim: 1, threshold: 0.5, verdict: 'pass' }).resultCounter).toBe(to);
+    expect(applyResult({ ...initialState, resultCounter: from }, { seq: 1, score: 1, threshold: 0.5, verdict: 'pass' }).resultCounter).toBe(to);
   });
 });
 
@@ -100,7 +100,7 @@ describe('registerWords', () => {
     expect(w).toEqual([MAP_VERSION, 0, 0, 0, NO_VERDICT, NO_SCORE, NO_SCORE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
   it('puts every field at its documented address', () => {
-    const s: ResultState = { resultCounter: 513, seq: 0x0102_0304, verdict: 'reject', ssim: 0.4321, threshold: 0.75, inspected: 70_000, rejected: 0x1_0002, errors: 3 };
+    const s: ResultState = { resultCounter: 513, seq: 0x0102_0304, verdict: 'reject', score: 0.4321, threshold: 0.75, inspected: 70_000, rejected: 0x1_0002, errors: 3 };
     const w = registerWords(s, { level: levels(['ready', 'heartbeat']), inFlight: 4, late: 0x2_0001 });
     expect(w).toEqual([1, 513, 0x0102, 0x0304, 1, 432, 750, 0b0011, 1, 4464, 1, 2, 0, 3, 2, 1, 4]);
     expect(w[REG.seqHi] * 65536 + w[REG.seqLo]).toBe(s.seq);

@@ -17,8 +17,9 @@ function plcStats(over: Partial<PlcStats> = {}): PlcStats {
   return { expected: 0, decided: 0, passed: 0, rejected: 0, pulses: 0, merged: 0, late: 0, lateDecisions: 0, missed: 0, failed: 0, strobes: 0, inFlight: 0, ready: true, ...over };
 }
 
-function result(seq: number, verdict: Verdict, ssim: number | null, threshold = 0.8): InspectionResult {
-  return { station: 's1', seq, ts: Date.now(), source: 'test', ssim, threshold, verdict, latency_ms: 3, stages: { preprocess_ms: 1, infer_ms: 1, score_ms: 1 } };
+// ssim differs from the score on purpose: the score register must carry the decision score.
+function result(seq: number, verdict: Verdict, score: number | null, threshold = 0.8): InspectionResult {
+  return { station: 's1', seq, ts: Date.now(), source: 'test', score, score_rule: 'combo', ssim: score === null ? null : 0.111, threshold, verdict, latency_ms: 3, stages: { preprocess_ms: 1, infer_ms: 1, score_ms: 1 } };
 }
 
 const int16 = (w: number) => (w & 0x8000 ? w - 0x10000 : w);

@@ -6,6 +6,8 @@ import type { Inspector } from '../../src/model/types.js';
 import * as ort from 'onnxruntime-node';
 import { preprocessImage } from '../../src/preprocess/index.js';
 import { residualHeat } from '../../src/score/rules.js';
+import { SsimComputer } from '../../src/score/ssim.js';
+import { unitPlanes } from '../../src/model/planes.js';
 
 const ROOT = resolve(__dirname, '../..');
 // The autoencoder alone (residual rule) ships as casting-ae; the default casting model is two-stage.
@@ -31,6 +33,20 @@ describe('shipped casting model (residual score rule)', () => {
     expect(withMap.map?.length).toBe(128 * 128);
     expect(withMap.ssimMean).toBeGreaterThan(0);
     expect(withMap.score).toBe(without.score);
+  });
+
+  it('the mean SSIM it returns with a heatmap is the study\'s SSIM of frame vs reconstruction', async () => {
+    const t = await tensor('cast_def_0_1412.jpeg');
+    const data = Float32Array.from(t.data); // inspect() transfers its tensor's buffer
+    const out = await insp.inspect(t, { wantMap: true });
+    const c = insp.card;
+    const session = await ort.InferenceSession.create(MODEL);
+    const recon = (await session.run({ [c.input.name]: new ort.Tensor('float32', Float32Array.from(data), c.input.shape) }))[c.output.name].data as Float32Array;
+    await session.release();
+    const x = unitPlanes(data, 128 * 128, 1, c.preprocess.mean, c.preprocess.std, new Float32Array(128 * 128));
+    const want = new SsimComputer(128, 128, 1, { sigma: c.ssim.sigma, win: c.ssim.win, k1: c.ssim.k1, k2: c.ssim.k2, dataRange: c.ssim.data_range }).compute(x, recon).mean;
+    expect(out.ssimMean).toBeCloseTo(want, 6);
+    expect(out.ssimMean).not.toBeCloseTo(out.score, 3); // not the residual score
   });
 
   it('the heatmap is the residual the rule decides on (1 - 2·|recon - input|), not the SSIM map', async () => {
@@ -78,5 +94,14 @@ describe('shipped casting model (two-stage: autoencoder + discriminative head, c
     // calibration choice (the card's good-only rule) that lets about 1 defect in 7 through on test.
     expect(Math.max(...defect)).toBeLessThan(Math.min(...good));
     for (const g of good) expect(g).toBeGreaterThanOrEqual(t);
+  });
+
+  it('reads no SSIM: no mean SSIM either, with or without a heatmap (the heatmap is the head\'s map)', async () => {
+    const pre = await preprocessImage(readFileSync(join(ROOT, 'samples/casting/cast_def_0_1412.jpeg')), insp.card.preprocess);
+    const copy = () => ({ ...pre.tensor, data: Float32Array.from(pre.tensor.data) }); // inspect() transfers its buffer
+    const withMap = await insp.inspect(copy(), { wantMap: true, mapIfScoreBelow: Infinity });
+    const without = await insp.inspect(copy(), { wantMap: false });
+    expect(withMap.map?.length).toBe(128 * 128);
+    expect([withMap.ssimMean, without.ssimMean]).toEqual([null, null]);
   });
 });

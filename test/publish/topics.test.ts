@@ -64,13 +64,15 @@ describe('topic builders', () => {
 
 describe('payloads', () => {
   it('result carries the contract fields and a link to the image, never bytes', () => {
-    const r = result(12, { verdict: 'reject', ssim: 0.41, image_path: '2025-01-01/12-1.jpg' });
+    const r = result(12, { verdict: 'reject', score: 0.41, score_rule: 'combo', ssim: 0.58, image_path: '2025-01-01/12-1.jpg' });
     const p = resultPayload(r);
     expect(p).toEqual({
       station: 'st1',
       seq: 12,
       ts: r.ts,
-      ssim: 0.41,
+      score: 0.41,
+      score_rule: 'combo',
+      ssim: 0.58,
       threshold: 0.8,
       verdict: 'reject',
       latency_ms: 4.5,
@@ -80,9 +82,9 @@ describe('payloads', () => {
     });
   });
 
-  it('error results carry the error and a null ssim', () => {
-    const p = resultPayload(result(1, { verdict: 'error', ssim: null, error: { code: 'FRAME_DECODE', message: 'bad' } }));
-    expect(p).toMatchObject({ ssim: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'bad' }, image_path: null });
+  it('error results carry the error and a null score and ssim', () => {
+    const p = resultPayload(result(1, { verdict: 'error', score: null, ssim: null, error: { code: 'FRAME_DECODE', message: 'bad' } }));
+    expect(p).toMatchObject({ score: null, ssim: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'bad' }, image_path: null });
   });
 
   it.each([

@@ -37,7 +37,7 @@ describe('bad frames become verdict error; the daemon goes on (built daemon, rea
   let broker: Broker;
   let sub: Awaited<ReturnType<typeof subscriber>>;
   let run: Awaited<ReturnType<typeof runDaemon>>;
-  type Row = { seq: number; source: string; verdict: string; error_code: string | null; error_message: string | null; ssim: number | null; ts: number };
+  type Row = { seq: number; source: string; verdict: string; error_code: string | null; error_message: string | null; score: number | null; ssim: number | null; ts: number };
   let rows: Row[] = [];
 
   beforeAll(async () => {
@@ -69,7 +69,7 @@ describe('bad frames become verdict error; the daemon goes on (built daemon, rea
     run = await runDaemon(['run', '--config', cfg], { limitMs: 45_000 });
     await waitFor(() => sub.on('rel/st-bad/status').some((m) => m.payload === 'offline'), 'status offline', 10_000).catch(() => undefined);
     await sleep(100);
-    rows = withDb(join(t.dir, 'inspectd.db'), (db) => db.prepare('SELECT seq, source, verdict, error_code, error_message, ssim, ts FROM inspections ORDER BY seq').all() as Row[]);
+    rows = withDb(join(t.dir, 'inspectd.db'), (db) => db.prepare('SELECT seq, source, verdict, error_code, error_message, score, ssim, ts FROM inspections ORDER BY seq').all() as Row[]);
   }, 60_000);
 
   afterAll(async () => {
@@ -92,11 +92,11 @@ describe('bad frames become verdict error; the daemon goes on (built daemon, rea
     for (const [i, [name, code]] of FRAMES.entries()) {
       const r = rows[i];
       if (code) {
-        expect({ name, verdict: r.verdict, code: r.error_code, ssim: r.ssim }).toEqual({ name, verdict: 'error', code, ssim: null });
+        expect({ name, verdict: r.verdict, code: r.error_code, score: r.score, ssim: r.ssim }).toEqual({ name, verdict: 'error', code, score: null, ssim: null });
         expect(r.error_message).toBeTruthy();
       } else {
         expect({ name, verdict: r.verdict, code: r.error_code }).toEqual({ name, verdict: 'pass', code: null });
-        expect(typeof r.ssim).toBe('number');
+        expect(typeof r.score).toBe('number');
       }
     }
   });

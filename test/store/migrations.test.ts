@@ -24,7 +24,7 @@ describe('migrations', () => {
     expect(tables(db)).toEqual(['inspections', 'outbox', 'settings', 'threshold_changes']);
     const cols = (db.prepare("SELECT name FROM pragma_table_info('inspections')").pluck().all() as string[]).sort();
     expect(cols).toEqual(
-      ['error_code', 'error_message', 'id', 'image_path', 'infer_ms', 'latency_ms', 'preprocess_ms', 'score_ms', 'seq', 'source', 'ssim', 'station', 'threshold', 'ts', 'verdict'].sort(),
+      ['error_code', 'error_message', 'id', 'image_path', 'infer_ms', 'latency_ms', 'preprocess_ms', 'score', 'score_ms', 'score_rule', 'seq', 'source', 'ssim', 'station', 'threshold', 'ts', 'verdict'].sort(),
     );
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inspections'").pluck().all();
     expect(indexes).toEqual(expect.arrayContaining(['inspections_ts', 'inspections_verdict']));
@@ -49,6 +49,33 @@ describe('migrations', () => {
     const db = new Database(file, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     db.close();
+  });
+
+  it('v4 moves the old score out of ssim on a real v3 file: score = the old value, ssim NULL, new rows keep all three', async () => {
+    const file = join(dir, 'v3.db');
+    const old = new Database(file);
+    migrate(old, MIGRATIONS.slice(0, 3));
+    expect(old.pragma('user_version', { simple: true })).toBe(3);
+    // Before v4 the ssim column held the card's decision score, whatever its rule.
+    const ins = old.prepare('INSERT INTO inspections (ts, station, seq, source, ssim, threshold, verdict, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    ins.run(1, 'st1', 1, 'a', 0.91, 0.8, 'pass', 3);
+    ins.run(2, 'st1', 2, 'b', 0.42, 0.8, 'reject', 3);
+    ins.run(3, 'st1', 3, 'c', null, 0.8, 'error', 3);
+    old.close();
+
+    const store = await open(file);
+    store.record(result(4, { score: 0.77, score_rule: 'combo', ssim: 0.63, verdict: 'reject' }));
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    const rows = db.prepare('SELECT seq, score, score_rule, ssim FROM inspections ORDER BY seq').all();
+    db.close();
+    expect(rows).toEqual([
+      { seq: 1, score: 0.91, score_rule: null, ssim: null },
+      { seq: 2, score: 0.42, score_rule: null, ssim: null },
+      { seq: 3, score: null, score_rule: null, ssim: null },
+      { seq: 4, score: 0.77, score_rule: 'combo', ssim: 0.63 },
+    ]);
   });
 
   it('re-opening an up-to-date database changes nothing and keeps data', async () => {

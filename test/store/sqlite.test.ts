@@ -90,13 +90,17 @@ describe('store: settings and batching', () => {
 
   it('stores every field of the result', async () => {
     const { store } = await open();
-    store.record(result(3, { verdict: 'error', ssim: null, error: { code: 'FRAME_DECODE', message: 'truncated JPEG' } }));
+    store.record(result(2, { verdict: 'reject', score: 0.42, score_rule: 'combo', ssim: 0.61 }));
+    store.record(result(3, { verdict: 'error', score: null, ssim: null, error: { code: 'FRAME_DECODE', message: 'truncated JPEG' } }));
     store.flush();
-    const [row] = store.recent(1);
+    const [row, scored] = store.recent(2);
+    expect(scored).toMatchObject({ seq: 2, score: 0.42, score_rule: 'combo', ssim: 0.61, verdict: 'reject' });
     expect(row).toMatchObject({
       seq: 3,
       station: 'st1',
       source: 'frame-3.png',
+      score: null,
+      score_rule: 'residual_pool',
       ssim: null,
       threshold: 0.8,
       verdict: 'error',
@@ -153,8 +157,8 @@ describe('store: outbox', () => {
   it('writes result (+ alert for non-pass) messages with their rows, readable in id order', async () => {
     const { store } = await open({ topicsFor });
     store.record(result(1));
-    store.record(result(2, { verdict: 'reject', ssim: 0.4 }));
-    store.record(result(3, { verdict: 'error', ssim: null, error: { code: 'FRAME_EMPTY', message: 'zero bytes' } }));
+    store.record(result(2, { verdict: 'reject', score: 0.4 }));
+    store.record(result(3, { verdict: 'error', score: null, error: { code: 'FRAME_EMPTY', message: 'zero bytes' } }));
     store.flush();
     const rows = store.outboxPending(100);
     expect(rows.map((r) => [r.topic, JSON.parse(r.payload).seq])).toEqual([

@@ -125,7 +125,7 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
   it('sets a threshold through the page after previewing it; it reaches the daemon and SQLite', async () => {
     // A threshold in the middle of the scores seen so far, so the preview and the strip have both verdicts.
     const db0 = new Database(join(dir, 'inspectd.db'), { readonly: true });
-    const scores = (db0.prepare('SELECT ssim FROM inspections WHERE ssim IS NOT NULL ORDER BY ssim').all() as Array<{ ssim: number }>).map((r) => r.ssim);
+    const scores = (db0.prepare('SELECT score FROM inspections WHERE score IS NOT NULL ORDER BY score').all() as Array<{ score: number }>).map((r) => r.score);
     db0.close();
     const target = Math.round(scores[Math.floor(scores.length / 2)] * 10_000) / 10_000;
     await page.fill('#thr-input', String(target));
@@ -161,7 +161,9 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
       const img = document.getElementById('viewer-img') as HTMLImageElement;
       return (document.getElementById('viewer') as HTMLDialogElement).open && img.complete && img.naturalWidth > 0;
     }, undefined, { timeout: 10_000 });
-    expect(await page.textContent('#viewer-meta')).toMatch(/^#\d+ · reject · score [\d.-]+ \(threshold [\d.-]+\)/);
+    expect(await page.textContent('#viewer-meta')).toMatch(/^#\d+ · reject · score [\d.-]+ \(threshold [\d.-]+, rule combo\)/);
+    // The score is labelled in plain words: what it is and what the threshold does with it.
+    expect(await page.getAttribute('span:has(> #score)', 'title')).toMatch(/higher = better.*below the threshold is rejected/);
     await page.keyboard.press('Escape');
     // Let the strip and histogram settle, then keep a picture of the page for people to look at.
     await page.waitForTimeout(1500);

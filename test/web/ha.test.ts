@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { haDiscoveryMessages, haNodeId, haRemovalMessages } from '../../src/ha/discovery.js';
+import { resultPayload } from '../../src/publish/topics.js';
+import { result as inspection } from '../store/fixtures.js';
 
 const opts = { topicPrefix: 'plant', station: 'cell-7', model: 'casting-int8', swVersion: '0.1.0', configurationUrl: 'http://cell-7.local:8080/' };
 const byTopic = () => Object.fromEntries(haDiscoveryMessages(opts).map((m) => [m.topic, { ...m, config: JSON.parse(m.payload) as Record<string, any> }]));
@@ -17,7 +19,7 @@ describe('Home Assistant discovery messages', () => {
 
   it.each([
     ['homeassistant/sensor/inspectd_cell-7/reject_count/config', { state_topic: 'plant/cell-7/stats', value_template: '{{ value_json.rejected }}', state_class: 'total_increasing', unique_id: 'inspectd_cell-7_reject_count' }],
-    ['homeassistant/sensor/inspectd_cell-7/last_score/config', { state_topic: 'plant/cell-7/result', value_template: '{{ value_json.ssim }}', state_class: 'measurement', unique_id: 'inspectd_cell-7_last_score' }],
+    ['homeassistant/sensor/inspectd_cell-7/last_score/config', { state_topic: 'plant/cell-7/result', value_template: '{{ value_json.score }}', state_class: 'measurement', unique_id: 'inspectd_cell-7_last_score' }],
     ['homeassistant/binary_sensor/inspectd_cell-7/status/config', { state_topic: 'plant/cell-7/status', payload_on: 'online', payload_off: 'offline', device_class: 'connectivity', unique_id: 'inspectd_cell-7_status' }],
   ])('%s reads the daemon topic', (topic, want) => {
     expect(byTopic()[topic].config).toMatchObject(want);
@@ -38,13 +40,14 @@ describe('Home Assistant discovery messages', () => {
   });
 
   it('values templates render what the daemon publishes', () => {
-    // The templates name fields of the daemon's own payloads (StatsSnapshot.rejected, ResultPayload.ssim).
+    // The templates name fields of the daemon's own payloads (StatsSnapshot.rejected, ResultPayload.score).
     const stats = { station: 'cell-7', ts: 1, inspected: 10, passed: 8, rejected: 2, errors: 0, dropped: 0, fps: 1, latency_p50_ms: 1, latency_p99_ms: 2 };
-    const result = { seq: 1, ts: 1, ssim: 0.93, threshold: 0.9, verdict: 'pass', latency_ms: 3, source: 'x' };
+    // The real payload: its `ssim` (mean SSIM, often null) is not the score the sensor must show.
+    const result = resultPayload(inspection(1, { score: 0.93, ssim: null }));
     const field = (tpl: string) => /value_json\.(\w+)/.exec(tpl)![1];
     const t = byTopic();
     expect(stats).toHaveProperty(field(t['homeassistant/sensor/inspectd_cell-7/reject_count/config'].config.value_template));
-    expect(result).toHaveProperty(field(t['homeassistant/sensor/inspectd_cell-7/last_score/config'].config.value_template));
+    expect(result[field(t['homeassistant/sensor/inspectd_cell-7/last_score/config'].config.value_template) as keyof typeof result]).toBe(0.93);
   });
 
   it.each([

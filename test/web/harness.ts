@@ -91,7 +91,7 @@ export async function startHarness(o: { token?: string | null; stallS?: number; 
 
 export function result(seq: number, over: Partial<InspectionResult> = {}): InspectionResult {
   return {
-    station: 't1', seq, ts: 1_700_000_000_000 + seq * 100, source: `frame-${seq}.png`, ssim: 0.9, threshold: 0.5, verdict: 'pass',
+    station: 't1', seq, ts: 1_700_000_000_000 + seq * 100, source: `frame-${seq}.png`, score: 0.9, score_rule: 'combo', ssim: null, threshold: 0.5, verdict: 'pass',
     latency_ms: 12, stages: { preprocess_ms: 1, infer_ms: 6, score_ms: 0.5 }, ...over,
   };
 }

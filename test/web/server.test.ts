@@ -70,9 +70,9 @@ describe('web server (real bus, real SQLite store, real command handler)', () =>
     expect(before.headers['content-type']).toContain('text/plain');
     const f0 = sample(before.text, 'inspectd_frames_total') ?? 0;
     const inf0 = sample(before.text, 'inspectd_stage_duration_seconds_count', { stage: 'infer' }) ?? 0;
-    h.inspect(result(1001, { ssim: 0.9 }));
-    h.inspect(result(1002, { ssim: 0.2, verdict: 'reject', latency_ms: 30 }));
-    h.inspect(result(1003, { ssim: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'bad jpeg' } }));
+    h.inspect(result(1001, { score: 0.9 }));
+    h.inspect(result(1002, { score: 0.2, verdict: 'reject', latency_ms: 30 }));
+    h.inspect(result(1003, { score: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'bad jpeg' } }));
     const m = (await req(h.url, '/metrics')).text;
     expect(sample(m, 'inspectd_frames_total', { station: 't1' })).toBe(f0 + 3);
     expect(sample(m, 'inspectd_rejects_total')).toBeGreaterThanOrEqual(1);
@@ -95,7 +95,7 @@ describe('web server (real bus, real SQLite store, real command handler)', () =>
   });
 
   it('threshold preview counts the recent parts the proposed threshold would reject', async () => {
-    for (const [i, s] of [0.5, 0.6, 0.7, 0.8, 0.9].entries()) h.inspect(result(2000 + i, { ssim: s, verdict: s < 0.5 ? 'reject' : 'pass' }));
+    for (const [i, s] of [0.5, 0.6, 0.7, 0.8, 0.9].entries()) h.inspect(result(2000 + i, { score: s, verdict: s < 0.5 ? 'reject' : 'pass' }));
     const all = (await req(h.url, '/api/histogram?bins=20')).json();
     const n0 = all.current.n;
     const r = await req(h.url, '/api/histogram?threshold=0.75&bins=20');
@@ -168,12 +168,12 @@ describe('web server (real bus, real SQLite store, real command handler)', () =>
     const s = await postJson(h.url, '/api/calibration/start', { n: 5 });
     expect(s.status).toBe(200);
     expect(s.json()).toMatchObject({ state: 'recording', target: 5, count: 0, rule: 'quantile(good, 0.5) - 0.1' });
-    for (const [i, v] of [0.91, 0.95].entries()) h.inspect(result(3000 + i, { ssim: v }));
+    for (const [i, v] of [0.91, 0.95].entries()) h.inspect(result(3000 + i, { score: v }));
     expect((await req(h.url, '/api/calibration')).json()).toMatchObject({ state: 'recording', count: 2 });
     const early = await postJson(h.url, '/api/calibration/apply', {});
     expect(early.status).toBe(409);
-    h.inspect(result(3002, { ssim: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'x' } }));
-    for (const [i, v] of [0.93, 0.97, 0.99, 0.5].entries()) h.inspect(result(3003 + i, { ssim: v }));
+    h.inspect(result(3002, { score: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'x' } }));
+    for (const [i, v] of [0.93, 0.97, 0.99, 0.5].entries()) h.inspect(result(3003 + i, { score: v }));
     const c = (await req(h.url, '/api/calibration?bins=10')).json();
     // Five good scores 0.91 0.95 0.93 0.97 0.99 (the error skipped, the sixth after the end ignored): median 0.95 − 0.1.
     expect(c).toMatchObject({ state: 'done', count: 5, skipped: 1, proposed_rejects: 0 });
@@ -200,7 +200,7 @@ describe('web server (real bus, real SQLite store, real command handler)', () =>
     const hgt = 24;
     const map = new Float32Array(w * hgt).fill(1);
     for (let y = 0; y < hgt; y++) for (let x = 16; x < w; x++) map[y * w + x] = 0; // right half fully different
-    h.setLatest({ result: result(4000, { verdict: 'reject', ssim: 0.3 }), pixels: new Uint8Array(w * hgt).fill(128), width: w, height: hgt, channels: 1, map });
+    h.setLatest({ result: result(4000, { verdict: 'reject', score: 0.3 }), pixels: new Uint8Array(w * hgt).fill(128), width: w, height: hgt, channels: 1, map });
     const r = await req(h.url, '/api/frame.jpg');
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('image/jpeg');
@@ -221,11 +221,11 @@ describe('web server (real bus, real SQLite store, real command handler)', () =>
 
   it('lists recent rejects with their saved images and serves those images, refusing traversal', async () => {
     const img = { pixels: new Uint8Array(32 * 24).fill(90), width: 32, height: 24, channels: 1 as const, map: null, seq: 5000, ts: result(5000).ts, verdict: 'reject' as const };
-    h.inspect(result(5000, { ssim: 0.1, verdict: 'reject' }), img);
+    h.inspect(result(5000, { score: 0.1, ssim: 0.27, verdict: 'reject' }), img);
     await h.store.drain();
     const list = (await req(h.url, '/api/rejects?limit=50')).json().rejects as Array<Record<string, any>>;
     const mine = list.find((x) => x.seq === 5000)!;
-    expect(mine).toMatchObject({ verdict: 'reject', ssim: 0.1 });
+    expect(mine).toMatchObject({ verdict: 'reject', score: 0.1, score_rule: 'combo', ssim: 0.27 });
     expect(mine.image_path).toMatch(/^\d{4}-\d{2}-\d{2}\/5000-\d+\.jpg$/);
     expect(list.some((x) => x.seq === 1003 && x.verdict === 'error' && x.error.code === 'FRAME_DECODE')).toBe(true);
     expect(list.every((x) => x.verdict !== 'pass')).toBe(true);

@@ -20,7 +20,7 @@ describe('live events (SSE) over a real bus', () => {
     expect(third.status).toBe(503);
     expect(third.json().error).toContain('too many live clients (limit 2)');
     // 30 frames in one tick of the event loop: at most one update may carry them.
-    for (let i = 0; i < 30; i++) h.inspect(result(6000 + i, { ssim: i % 2 ? 0.9 : 0.1, verdict: i % 2 ? 'pass' : 'reject' }));
+    for (let i = 0; i < 30; i++) h.inspect(result(6000 + i, { score: i % 2 ? 0.9 : 0.1, verdict: i % 2 ? 'pass' : 'reject' }));
     const u = await a.waitEvent('update');
     expect(u.frames).toBe(30);
     expect(u.rejects).toHaveLength(15);

@@ -30,7 +30,7 @@ function showLatest(l: Latest | null): void {
   const v = $('verdict');
   v.textContent = l.verdict;
   v.className = `badge ${l.verdict}`;
-  text('score', fmtScore(l.ssim));
+  text('score', fmtScore(l.score));
   text('seq', `#${l.seq} · ${l.source} · ${fmtTime(l.ts)} · ${l.latency_ms.toFixed(1)} ms`);
   if (l.seq !== lastSeq && !frameLoading) {
     // One image request in flight at a time: a slow link sees fewer frames, never a queue.
@@ -48,7 +48,7 @@ function showPaused(p: boolean): void {
 
 function thumb(r: Reject): HTMLElement {
   const pic = r.image_path ? el('img', { src: `/images/${r.image_path.split('/').map(encodeURIComponent).join('/')}`, alt: `reject #${r.seq}` }) : el('div', { class: 'nothumb' }, r.error ? r.error.code : 'no image yet');
-  const b = el('button', { class: 'thumb', type: 'button', 'data-seq': String(r.seq) }, pic, el('span', {}, `#${r.seq} · ${fmtScore(r.ssim)}`), el('span', { class: 'muted' }, fmtTime(r.ts)));
+  const b = el('button', { class: 'thumb', type: 'button', 'data-seq': String(r.seq) }, pic, el('span', {}, `#${r.seq} · ${fmtScore(r.score)}`), el('span', { class: 'muted' }, fmtTime(r.ts)));
   b.addEventListener('click', () => openViewer(r));
   return b;
 }
@@ -59,7 +59,7 @@ function openViewer(r: Reject): void {
     img.hidden = false;
     img.src = `/images/${r.image_path.split('/').map(encodeURIComponent).join('/')}`;
   } else img.hidden = true;
-  text('viewer-meta', `#${r.seq} · ${r.verdict} · score ${fmtScore(r.ssim)} (threshold ${fmtScore(r.threshold)}) · ${new Date(r.ts).toLocaleString()} · ${r.source}${r.error ? ` · ${r.error.code}: ${r.error.message}` : ''}`);
+  text('viewer-meta', `#${r.seq} · ${r.verdict} · score ${fmtScore(r.score)} (threshold ${fmtScore(r.threshold)}${r.score_rule ? `, rule ${r.score_rule}` : ''})${r.ssim !== null ? ` · SSIM ${fmtScore(r.ssim)}` : ''} · ${new Date(r.ts).toLocaleString()} · ${r.source}${r.error ? ` · ${r.error.code}: ${r.error.message}` : ''}`);
   $<HTMLDialogElement>('viewer').showModal();
 }
 

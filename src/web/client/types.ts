@@ -5,8 +5,9 @@ export interface Counters {
   inspected: number | null; passed: number | null; rejected: number | null; errors: number | null; dropped: number | null;
   fps: number | null; latency_p50_ms: number | null; latency_p99_ms: number | null; mqtt_connected: boolean | null; outbox_pending: number | null;
 }
-export interface Latest { seq: number; ts: number; ssim: number | null; threshold: number; verdict: string; source: string; latency_ms: number }
-export interface Reject { seq: number; ts: number; ssim: number | null; threshold: number; verdict: string; source: string; image_path: string | null; error?: { code: string; message: string } }
+/** `score` is the decision score; `ssim` the mean SSIM, only when the daemon computed it. */
+export interface Latest { seq: number; ts: number; score: number | null; score_rule: string; ssim: number | null; threshold: number; verdict: string; source: string; latency_ms: number }
+export interface Reject { seq: number; ts: number; score: number | null; score_rule: string | null; ssim: number | null; threshold: number; verdict: string; source: string; image_path: string | null; error?: { code: string; message: string } }
 export interface CalibrationBrief { state: 'idle' | 'recording' | 'done'; count: number; target: number }
 export interface Live { counters: Counters; latest: Latest | null; threshold: number; paused: boolean; calibration: CalibrationBrief; frames?: number; rejects?: Reject[]; rejects_overflow?: boolean; faults?: Array<{ code: string; message: string }> }
 export interface State {
