@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -25,7 +24,8 @@ import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js
 import { pausable } from './pausable.js';
 import { heldFaults } from './heldFaults.js';
 import { restoreSettings } from './settings.js';
-import type { OutputLine, GpioPort } from '../actuate/types.js';
+import type { OutputLine } from '../actuate/types.js';
+import { readOpt, tapLevels } from './adapterTaps.js';
 import type { LatestFrame } from '../web/types.js';
 
 export interface AppEnv {
@@ -290,19 +290,4 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   return {
     start, stop, done, stats: appStats,
   };
-}
-
-function tapLevels(port: GpioPort, levels: Record<OutputLine, 0 | 1>): GpioPort {
-  return {
-    open: () => port.open(),
-    close: () => port.close(),
-    set(line, value) {
-      port.set(line, value);
-      levels[line] = value;
-    },
-  };
-}
-
-function readOpt(file: string | undefined): Buffer | undefined {
-  return file ? readFileSync(file) : undefined;
 }
