@@ -31,7 +31,7 @@ function config(dir: string, edit: Record<string, unknown>): string {
 
 async function refused(cfg: string, env: Record<string, string> = {}): Promise<Problem[]> {
   const v = await runDaemon(['validate-config', '--config', cfg, '--json'], { limitMs: 30_000, env });
-  expect(v.code).toBe(1);
+  expect(v.code).toBe(2); // validate-config and run share the exit-code table: 2 = usage or config
   const out = JSON.parse(v.stdout) as { valid: boolean; problems: Problem[] };
   expect(out.valid).toBe(false);
   const r = await runDaemon(['run', '--config', cfg], { limitMs: 30_000, env });
@@ -45,7 +45,7 @@ describe('an empty secret is a config error; an empty presented token never auth
   it.each([
     ['empty', ''],
     ['whitespace-only', ' \n\t \n'],
-  ])('an %s http.token_file: validate-config exits 1, run exits 2, the problem names the key and the file', async (name, content) => {
+  ])('an %s http.token_file: validate-config and run exit 2, the problem names the key and the file', async (name, content) => {
     const dir = join(t.dir, `token-${name}`);
     mkdirSync(dir);
     const tokenFile = join(dir, 'token');
