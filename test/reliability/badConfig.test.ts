@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyModel, replayFolder, runDaemon, tempDir, writeConfig } from './daemon.js';
+import { copyModel, runDaemon, stationConfig, tempDir } from './daemon.js';
 
 const t = tempDir('badconfig');
 afterAll(() => t.cleanup());
@@ -38,16 +38,7 @@ async function refuse(dir: string, cfg: string): Promise<Problem[]> {
 
 /** A config that would start, pointing at `model`; DB, sim log and images relative to `dir`. */
 function goodConfig(dir: string, model: string, extra: Record<string, unknown> = {}): string {
-  return writeConfig(join(dir, 'config.yaml'), {
-    station: 'st-cfg',
-    camera: { source: 'replay', path: replayFolder(join(dir, 'frames'), 2), fps: 0, loop: false },
-    model: { path: model },
-    gpio: { backend: 'sim', sim_log: 'gpio.jsonl' },
-    storage: { database: 'inspectd.db', images: 'images' },
-    mqtt: { url: '' },
-    http: { enabled: false },
-    ...extra,
-  });
+  return stationConfig(dir, { station: 'st-cfg', frames: 2, fps: 0, loop: false, model }, extra);
 }
 
 function editCard(model: string, edit: (card: Record<string, any>) => void): void {

@@ -141,6 +141,23 @@ export function writeConfig(file: string, sections: Record<string, unknown>): st
   return file;
 }
 
+/**
+ * `dir`/config.yaml for a station that would start: `frames` replay images (fixture pixels), the
+ * fixture model, sim GPIO, SQLite, no MQTT or HTTP; `edit` replaces whole sections.
+ */
+export function stationConfig(dir: string, o: { station: string; frames: number; fps: number; loop: boolean; model?: string }, edit: Record<string, unknown> = {}): string {
+  return writeConfig(join(dir, 'config.yaml'), {
+    station: o.station,
+    camera: { source: 'replay', path: replayFolder(join(dir, 'frames'), o.frames), fps: o.fps, loop: o.loop },
+    model: { path: o.model ?? FIXTURE_MODEL },
+    gpio: { backend: 'sim', sim_log: 'gpio.jsonl' },
+    storage: { database: 'inspectd.db', images: 'images' },
+    mqtt: { url: '' },
+    http: { enabled: false },
+    ...edit,
+  });
+}
+
 export interface LineChange {
   t: number;
   line: 'reject' | 'ready' | 'heartbeat' | 'result_valid';

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { req, postJson } from '../web/harness.js';
-import { FIXTURE_MODEL, replayFolder, runDaemon, startDaemon, tempDir, writeConfig } from './daemon.js';
+import { runDaemon, startDaemon, stationConfig, tempDir } from './daemon.js';
 
 const t = tempDir('secret');
 afterAll(() => t.cleanup());
@@ -17,16 +17,7 @@ afterAll(() => t.cleanup());
 interface Problem { path: string; line?: number; message: string }
 
 function config(dir: string, edit: Record<string, unknown>): string {
-  return writeConfig(join(dir, 'config.yaml'), {
-    station: 'st-secret',
-    camera: { source: 'replay', path: replayFolder(join(dir, 'frames'), 2), fps: 5, loop: true },
-    model: { path: FIXTURE_MODEL },
-    gpio: { backend: 'sim', sim_log: 'gpio.jsonl' },
-    storage: { database: 'inspectd.db', images: 'images' },
-    mqtt: { url: '' },
-    http: { enabled: false },
-    ...edit,
-  });
+  return stationConfig(dir, { station: 'st-secret', frames: 2, fps: 5, loop: true }, edit);
 }
 
 async function refused(cfg: string, env: Record<string, string> = {}): Promise<Problem[]> {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXTURE_MODEL, replayFolder, runDaemon, tempDir, writeConfig } from './daemon.js';
+import { runDaemon, stationConfig, tempDir } from './daemon.js';
 
 const t = tempDir('hostilecfg');
 afterAll(() => t.cleanup());
@@ -38,16 +38,7 @@ function caseDir(name: string): string {
 
 /** A config that would start except for `edit` (sections as flow maps). */
 function config(dir: string, edit: Record<string, unknown> = {}): string {
-  return writeConfig(join(dir, 'config.yaml'), {
-    station: 'st-hostile',
-    camera: { source: 'replay', path: replayFolder(join(dir, 'frames'), 1), fps: 0, loop: false },
-    model: { path: FIXTURE_MODEL },
-    gpio: { backend: 'sim', sim_log: 'gpio.jsonl' },
-    storage: { database: 'inspectd.db', images: 'images' },
-    mqtt: { url: '' },
-    http: { enabled: false },
-    ...edit,
-  });
+  return stationConfig(dir, { station: 'st-hostile', frames: 1, fps: 0, loop: false }, edit);
 }
 
 describe('hostile config files are refused with a clear problem (built CLI)', () => {
