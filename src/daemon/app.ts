@@ -79,6 +79,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   let latest: LatestFrame | null = null;
   let lastDecisionAt: number | null = null;
   let dropFrame: (f: Frame) => void = () => {};
+  let announceHa: () => void = () => {};
   let pausedSkipped = 0; // frames taken from the camera and discarded while paused
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
 
@@ -136,6 +137,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
         store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
         onCommand: commandHandler, onFault: (f) => fault(f),
+        // Home Assistant announces 'online' after it restarts: send discovery again then.
+        watch: config.mqtt.ha_discovery ? new Map([[`${config.mqtt.ha_discovery_prefix}/status`, (p: string) => p === 'online' && announceHa()]]) : undefined,
       });
       // Closed before the store: its last act is draining the outbox the store holds.
       steps.push({ name: 'mqtt', close: () => publisher!.close() });
@@ -144,7 +147,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       if (config.mqtt.ha_discovery) {
         const { haDiscoveryMessages } = await import('../ha/discovery.js');
         const msgs = haDiscoveryMessages({ topicPrefix: config.mqtt.topic_prefix, station, discoveryPrefix: config.mqtt.ha_discovery_prefix, model: card.name });
-        for (const m of msgs) publisher.publishRetained(m.topic, m.payload);
+        announceHa = () => { for (const m of msgs) publisher!.publishRetained(m.topic, m.payload); };
+        announceHa();
       }
       settings.publishAll((n, p) => publisher!.publishState(n, p));
       bus.on('stats', 'mqtt', (s) => publisher!.publishStats(s));

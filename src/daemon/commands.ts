@@ -33,6 +33,12 @@ export interface CommandDeps {
 export function createCommandHandler(d: CommandDeps): CommandHandler {
   // A Map, not an object literal: `constructor`, `__proto__` or `toString` must be unknown
   // commands, not methods found on Object.prototype.
+  const setPaused = (paused: boolean): CommandResult => {
+    d.controls.paused = paused;
+    d.setReady?.(!paused);
+    d.publishState('paused', { value: paused });
+    return { ok: true, paused };
+  };
   const handlers = new Map<string, (p: Record<string, unknown>) => CommandResult>([
     ['threshold', (p) => {
       const args = thresholdArgs(p);
@@ -47,18 +53,10 @@ export function createCommandHandler(d: CommandDeps): CommandHandler {
       d.publishState('threshold', { value: v, source: who });
       return { ok: true, old, value: v };
     }],
-    ['pause', () => {
-      d.controls.paused = true;
-      d.setReady?.(false);
-      d.publishState('paused', { value: true });
-      return { ok: true, paused: true };
-    }],
-    ['resume', () => {
-      d.controls.paused = false;
-      d.setReady?.(true);
-      d.publishState('paused', { value: false });
-      return { ok: true, paused: false };
-    }],
+    ['pause', () => setPaused(true)],
+    ['resume', () => setPaused(false)],
+    // One topic for both ways (a Home Assistant switch has a single command topic): {value: true|false}.
+    ['paused', (p) => (typeof p.value === 'boolean' ? setPaused(p.value) : { ok: false, error: 'paused: value must be true or false' })],
     ['save_images', (p) => {
       const v = saveImagesArg(p);
       if (!v.ok) return v;

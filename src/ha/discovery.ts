@@ -1,11 +1,15 @@
 /**
  * Home Assistant MQTT discovery, pure: the retained config messages that make a station appear
- * in Home Assistant as one device with three entities, reading the topics the daemon already
- * publishes (no extra traffic):
+ * in Home Assistant as one device, reading the topics the daemon already publishes (no extra
+ * traffic: counts come from the periodic `stats`, not a recorder write per part) and writing the
+ * commands it already takes:
  *
- *   sensor        <discovery>/sensor/<node>/reject_count/config   ← <prefix>/<station>/stats  {{ value_json.rejected }}
- *   sensor        <discovery>/sensor/<node>/last_score/config     ← <prefix>/<station>/result {{ value_json.score }}
- *   binary_sensor <discovery>/binary_sensor/<node>/status/config  ← <prefix>/<station>/status 'online' / 'offline'
+ *   sensor        reject_count, inspected, errors, reject_rate (%) ← <prefix>/<station>/stats
+ *   sensor        last_score, last_verdict                         ← <prefix>/<station>/result
+ *   binary_sensor status                                           ← <prefix>/<station>/status 'online' / 'offline'
+ *   number        threshold    ← …/threshold,   → …/set/threshold   {"value": x, "who": "home-assistant"}
+ *   switch        paused       ← …/paused,      → …/set/paused      {"value": true|false}
+ *   select        save_images  ← …/save_images, → …/set/save_images {"value": "rejects"|"all"|"none"}
  *
  * The two sensors are available while the retained status is 'online' (the daemon's Last-Will
  * sets 'offline'). The status binary sensor reads that same topic as its state instead: given
@@ -42,7 +46,7 @@ export function haNodeId(station: string): string {
 }
 
 interface Entity {
-  component: 'sensor' | 'binary_sensor';
+  component: 'sensor' | 'binary_sensor' | 'number' | 'switch' | 'select';
   object: string;
   config: Record<string, unknown>;
   availability: boolean;
@@ -50,6 +54,11 @@ interface Entity {
 
 function entities(o: HaDiscoveryOptions): Entity[] {
   const base = `${o.topicPrefix}/${o.station}`;
+  const stat = (...a: Parameters<typeof statSensor>): Entity => {
+    const e = statSensor(...a);
+    e.config.state_topic = `${base}/stats`;
+    return e;
+  };
   return [
     {
       component: 'sensor',
@@ -80,6 +89,43 @@ function entities(o: HaDiscoveryOptions): Entity[] {
         icon: 'mdi:gauge',
       },
     },
+    stat('inspected', 'Inspected parts', '{{ value_json.inspected }}', 'parts', 'mdi:counter', 'total_increasing'),
+    stat('errors', 'Parts not inspected', '{{ value_json.errors }}', 'parts', 'mdi:alert', 'total_increasing'),
+    stat('reject_rate', 'Reject rate', "{{ ((value_json.rejected / value_json.inspected) * 100) | round(1) if value_json.inspected else 0 }}", '%', 'mdi:percent', 'measurement'),
+    {
+      component: 'sensor',
+      object: 'last_verdict',
+      availability: true,
+      config: { name: 'Last verdict', state_topic: `${base}/result`, value_template: '{{ value_json.verdict }}', icon: 'mdi:check-decagram' },
+    },
+    {
+      component: 'number',
+      object: 'threshold',
+      availability: true,
+      config: {
+        name: 'Threshold', state_topic: `${base}/threshold`, value_template: '{{ value_json.value }}',
+        command_topic: `${base}/set/threshold`, command_template: '{"value": {{ value }}, "who": "home-assistant"}',
+        min: -1, max: 1, step: 0.0001, mode: 'box', entity_category: 'config', icon: 'mdi:tune-vertical',
+      },
+    },
+    {
+      component: 'switch',
+      object: 'paused',
+      availability: true,
+      config: {
+        name: 'Paused', state_topic: `${base}/paused`, value_template: "{{ 'ON' if value_json.value else 'OFF' }}",
+        command_topic: `${base}/set/paused`, payload_on: '{"value": true}', payload_off: '{"value": false}', state_on: 'ON', state_off: 'OFF', icon: 'mdi:pause-octagon',
+      },
+    },
+    {
+      component: 'select',
+      object: 'save_images',
+      availability: true,
+      config: {
+        name: 'Save images', state_topic: `${base}/save_images`, value_template: '{{ value_json.value }}',
+        command_topic: `${base}/set/save_images`, command_template: '{"value": "{{ value }}"}', options: ['rejects', 'all', 'none'], entity_category: 'config', icon: 'mdi:image-multiple',
+      },
+    },
     {
       component: 'binary_sensor',
       object: 'status',
@@ -93,6 +139,10 @@ function entities(o: HaDiscoveryOptions): Entity[] {
       },
     },
   ];
+}
+
+function statSensor(object: string, name: string, value_template: string, unit: string, icon: string, state_class: string): Entity {
+  return { component: 'sensor', object, availability: true, config: { name, state_topic: '', value_template, unit_of_measurement: unit, icon, state_class } };
 }
 
 export function configTopic(discoveryPrefix: string, component: string, node: string, object: string): string {

@@ -6,13 +6,13 @@ import { DeliveryPump } from './pump.js';
 import { ConnectionWatch, takeoverMessage, type TakeoverInfo } from './takeover.js';
 import { checkTopicParts, commandFilter, parseCommandTopic, topicFor } from './topics.js';
 import type { FaultEvent, Publisher, PublisherOptions, PublisherStats } from './types.js';
+import { attachWatches } from './watch.js';
 
 /** CONNACK codes meaning "who you are is refused" (MQTT 3.1.1: 4, 5; MQTT 5: 134, 135). */
 const AUTH_CODES = new Set([4, 5, 134, 135]);
 const STATE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const RESERVED = new Set(['status', 'result', 'alert', 'stats', 'fault', 'response', 'set']);
-/** Faults held in mqtt.js's memory while offline; beyond it they are counted and dropped (they are also logged). */
-const MAX_HELD_FAULTS = 100;
+const MAX_HELD_FAULTS = 100; // held in mqtt.js's memory while offline; beyond, counted and dropped (also logged)
 
 /**
  * Connect to the broker in the background and keep trying forever: the daemon keeps inspecting
@@ -22,8 +22,7 @@ const MAX_HELD_FAULTS = 100;
 export function openPublisher(opts: PublisherOptions): Publisher {
   checkTopicParts(opts.topicPrefix, opts.station);
   checkUrl(opts.url);
-  const { log } = opts;
-  const statusTopic = topicFor(opts.topicPrefix, opts.station, 'status');
+  const { log } = opts, statusTopic = topicFor(opts.topicPrefix, opts.station, 'status');
   const minDelay = opts.reconnectMinMs ?? 1_000;
   const maxDelay = Math.max(minDelay, opts.reconnectMaxMs ?? 30_000);
   const closeTimeoutMs = opts.closeTimeoutMs ?? 3_000;
@@ -183,6 +182,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
     });
   });
 
+  if (opts.watch) attachWatches(client, opts.watch, (err) => noteError('MQTT_SUBSCRIBE', err));
   pump?.start();
 
   const publisher: Publisher = {

@@ -1,3 +1,4 @@
+import type { Watches } from './watch.js';
 import type { OutboxRow, SinkLog } from '../store/types.js';
 
 export type { SinkLog };
@@ -59,6 +60,8 @@ export interface PublisherOptions {
   pollMs?: number;
   /** A command handler slower than this gets an error response. Default 10 s. */
   commandTimeoutMs?: number;
+  /** Other topics to follow, by exact topic (e.g. Home Assistant's `homeassistant/status`). */
+  watch?: Watches;
   /** Faults the publisher raises itself (MQTT_SESSION_TAKEOVER); without a listener it logs them. */
   onFault?: (fault: { code: string; message: string; fatal: boolean }) => void;
   /** Injected mqtt.connect (the ports pattern: tests reach the real client through it). */

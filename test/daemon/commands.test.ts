@@ -72,7 +72,7 @@ describe('operator commands', () => {
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'])('%s is an unknown command, not an Object.prototype method', async (name) => {
     const { h, controls, changes, states } = setup();
     const r = await h(name, { value: 0.1 });
-    expect(r).toEqual({ ok: false, error: `unknown command '${name}' (known: threshold, pause, resume, save_images, trigger)` });
+    expect(r).toEqual({ ok: false, error: `unknown command '${name}' (known: threshold, pause, resume, paused, save_images, trigger)` });
     expect(controls).toEqual({ threshold: 0.5, saveImages: 'rejects', paused: false });
     expect(changes).toEqual([]);
     expect(states).toEqual([]);

@@ -125,7 +125,7 @@ describe('inspectd run (built CLI, real mosquitto, real SQLite, shipped model)',
 
   it('announces itself to Home Assistant with retained discovery configs tied to the status topic', () => {
     const configs = messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
-    expect(configs.map((m) => m.topic.split('/')[1]).sort()).toEqual(['binary_sensor', 'sensor', 'sensor']);
+    expect(configs.map((m) => m.topic.split('/')[1]).sort()).toEqual(['binary_sensor', 'number', 'select', 'sensor', 'sensor', 'sensor', 'sensor', 'sensor', 'sensor', 'switch']);
     for (const m of configs) {
       const c = JSON.parse(m.payload);
       expect(JSON.stringify(c)).toContain('plant/cell-7/');

@@ -139,7 +139,7 @@ describe('Object.prototype names over MQTT', () => {
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])('set/%s is an unknown command with an error response', async (name) => {
     const r = await overMqtt(name, JSON.stringify({ id: name, value: 0.1 }));
     expect(r).toMatchObject({ id: name, command: name, ok: false });
-    expect(r.error).toBe(`unknown command '${name}' (known: threshold, pause, resume, save_images, trigger)`);
+    expect(r.error).toBe(`unknown command '${name}' (known: threshold, pause, resume, paused, save_images, trigger)`);
   });
 
   it('the daemon is still inspecting, unpaused, and stops cleanly', async () => {

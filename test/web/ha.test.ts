@@ -7,11 +7,18 @@ const opts = { topicPrefix: 'plant', station: 'cell-7', model: 'casting-int8', s
 const byTopic = () => Object.fromEntries(haDiscoveryMessages(opts).map((m) => [m.topic, { ...m, config: JSON.parse(m.payload) as Record<string, any> }]));
 
 describe('Home Assistant discovery messages', () => {
-  it('announces exactly the three entities on their config topics, retained at QoS 1', () => {
+  it('announces the entities a user expects on their config topics, retained at QoS 1', () => {
     const msgs = haDiscoveryMessages(opts);
     expect(msgs.map((m) => m.topic)).toEqual([
       'homeassistant/sensor/inspectd_cell-7/reject_count/config',
       'homeassistant/sensor/inspectd_cell-7/last_score/config',
+      'homeassistant/sensor/inspectd_cell-7/inspected/config',
+      'homeassistant/sensor/inspectd_cell-7/errors/config',
+      'homeassistant/sensor/inspectd_cell-7/reject_rate/config',
+      'homeassistant/sensor/inspectd_cell-7/last_verdict/config',
+      'homeassistant/number/inspectd_cell-7/threshold/config',
+      'homeassistant/switch/inspectd_cell-7/paused/config',
+      'homeassistant/select/inspectd_cell-7/save_images/config',
       'homeassistant/binary_sensor/inspectd_cell-7/status/config',
     ]);
     for (const m of msgs) expect(m).toMatchObject({ qos: 1, retain: true });
