@@ -20,7 +20,7 @@ from .head import SegHead, focal_loss, mask_score
 from .model import DilatedAE, count_macs
 from .progress import epoch_line
 from .perlin import anomaly
-from .ssim import _box_valid
+from .ssim import score_from_maps
 
 HEAD_POOLS = (1, 4, 8, 16)
 
@@ -50,14 +50,6 @@ def make_batch(x_u8, idx, seed, epoch, pool, shapes, marks):
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ms))
 
 
-def residual_score(x: np.ndarray, r: np.ndarray, rule: dict) -> np.ndarray:
-    """The card's residual_pool rule (higher = more like a good part), as in training/ssim.py."""
-    d = r.astype(np.float64) - x.astype(np.float64)
-    s = rule.get('sign', 'abs')
-    d = np.maximum(d, 0) if s == 'dark' else np.maximum(-d, 0) if s == 'bright' else np.abs(d)
-    return 1.0 - _box_valid(d.mean(1), rule.get('pool', 2)).reshape(len(x), -1).max(1)
-
-
 @torch.no_grad()
 def signals(ae, head, x: np.ndarray, rule: dict) -> dict:
     """Per image: head scores (1 - smoothed max prob, so higher = good) and the residual rule."""
@@ -70,7 +62,9 @@ def signals(ae, head, x: np.ndarray, rule: dict) -> dict:
         for p in HEAD_POOLS:
             out[f'head_max_p{p}'].append(1 - mask_score(prob, p).numpy())
         out['head_mean'].append(1 - prob.flatten(1).mean(1).numpy())
-        out['residual'].append(residual_score(x[i:i + 64], r.numpy(), rule))
+        xb_np = x[i:i + 64]
+        # The card's own residual rule (training/ssim.py), which needs no SSIM map.
+        out['residual'].append(score_from_maps(np.zeros((len(xb_np),) + xb_np.shape[2:]), xb_np, r.numpy(), rule))
     return {k: np.concatenate(v).astype(np.float64) for k, v in out.items()}
 
 

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { openInspector } from '../model/client.js';
 import { preprocessImage } from '../preprocess/index.js';
@@ -92,8 +92,8 @@ export function evalVsPython(opts: { root: string; aeFp32: string; models: strin
     const lists = JSON.parse(readFileSync(join(dir, 'lists.json'), 'utf8')) as { good: string[]; defect: string[] };
     const mk = (name: string, files: string[]) => {
       const d = join(dir, name);
-      spawnSync('mkdir', ['-p', d]);
-      for (const f of files) spawnSync('ln', ['-s', f, join(d, f.split('/').pop()!)]);
+      mkdirSync(d, { recursive: true });
+      for (const f of files) symlinkSync(f, join(d, basename(f)));
       return d;
     };
     const g = mk('good', lists.good);

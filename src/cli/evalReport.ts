@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
-import { histogramPng } from './histogramPng.js';
+import { escapeXml, histogramPng } from './histogramPng.js';
 import type { ScoredImage } from './scoreFolder.js';
 import type { Inspector } from '../model/types.js';
 import { preprocessImage } from '../preprocess/index.js';
@@ -139,8 +139,4 @@ function html(r: ReportInput, misses: ScoredImage[], falseRejects: ScoredImage[]
 <h2>False rejects (${falseRejects.length} shown of ${c.fp})</h2><p>Good parts that were rejected, the lowest score first.</p><img src="false_rejects.png" alt="false rejects">
 </body></html>
 `;
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
 }

@@ -39,6 +39,6 @@ ${ticks}
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 }

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { InspectdError } from '../errors.js';
 import { crop, orient, resizeArea, toChannels, type Image8 } from './area.js';
 import { isJpeg, readJpegHeader } from './jpegHeader.js';
-import { MAX_INPUT_PIXELS, toPlanarFloat } from './sharp.js';
+import { MAX_INPUT_PIXELS, decodeError, toPlanarFloat } from './sharp.js';
 import type { PreprocessOptions, PreprocessSpec, Preprocessed } from './types.js';
 
 /**
@@ -55,8 +55,6 @@ async function decodeOther(data: Buffer): Promise<Image8> {
     const { data: px, info } = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).autoOrient().raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(px.buffer, px.byteOffset, px.length), width: info.width, height: info.height, channels: info.channels };
   } catch (err) {
-    const msg = (err as Error).message;
-    if (/exceeds pixel limit/i.test(msg)) throw new InspectdError('FRAME_TOO_LARGE', `image is above the ${MAX_INPUT_PIXELS} pixel limit (${msg})`, {}, { cause: err });
-    throw new InspectdError('FRAME_DECODE', `cannot decode image: ${msg}`, {}, { cause: err });
+    throw decodeError(err, 'cannot decode image');
   }
 }

@@ -60,7 +60,7 @@ export async function preprocessImage(data: Buffer, spec: PreprocessSpec): Promi
  * test/reliability/badFrames), so map that message to the specific code operators filter on;
  * anything else is an undecodable frame.
  */
-function decodeError(err: unknown, what: string): InspectdError {
+export function decodeError(err: unknown, what: string): InspectdError {
   const msg = (err as Error).message;
   if (/exceeds pixel limit/i.test(msg)) return new InspectdError('FRAME_TOO_LARGE', `image is above the ${MAX_INPUT_PIXELS} pixel limit (${msg})`, {}, { cause: err });
   return new InspectdError('FRAME_DECODE', `${what}: ${msg}`, {}, { cause: err });
