@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { $, fmtScore, fmtTime, getJson, postJson, text, throttle } from './dom.js';
+import { $, fmtScore, fmtTime, getJson, latestOnly, postJson, text, throttle } from './dom.js';
 import { drawHistogram, type Line } from './histogram.js';
 import type { CalibrationView, HistogramReply, ThresholdChange } from './types.js';
 
@@ -78,8 +78,9 @@ export function setupThreshold(onApplied: () => void): void {
   });
 }
 
-export async function refreshCalibration(): Promise<void> {
-  const c = await getJson<CalibrationView>('/api/calibration');
+export const refreshCalibration = latestOnly(() => getJson<CalibrationView>('/api/calibration'), showCalibration);
+
+function showCalibration(c: CalibrationView): void {
   text('calib-rule', c.rule);
   const prog = $<HTMLProgressElement>('calib-progress');
   prog.max = Math.max(1, c.target);

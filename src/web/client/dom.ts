@@ -63,3 +63,17 @@ export function throttle(fn: () => void | Promise<void>, ms: number): () => void
 export const fmtScore = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
 export const fmtMs = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(1)} ms` : '—');
 export const fmtTime = (ts: number) => new Date(ts).toLocaleTimeString();
+
+/**
+ * Only the newest call's result is applied: refreshes overlap (SSE-driven, and after a button
+ * click), and an older response arriving after a newer one must not overwrite it — that left the
+ * calibration panel at "recording" with Apply disabled after the run was done.
+ */
+export function latestOnly<T>(get: () => Promise<T>, apply: (v: T) => void): () => Promise<void> {
+  let seq = 0;
+  return async () => {
+    const mine = ++seq;
+    const v = await get();
+    if (mine === seq) apply(v);
+  };
+}
