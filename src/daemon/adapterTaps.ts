@@ -3,14 +3,19 @@ import type { GpioPort, OutputLine } from '../actuate/types.js';
 
 /** Small adapters the composition root wraps around real ones (kept apart to keep app.ts short). */
 
-/** A tap on the GPIO port that keeps every line's level for Modbus and the dashboard, whatever the backend. */
-export function tapLevels(port: GpioPort, levels: Record<OutputLine, 0 | 1>): GpioPort {
+/**
+ * A tap on the GPIO port that keeps every line's level for Modbus and the dashboard, whatever the
+ * backend, and reports each change (OPC UA pushes them) after the line itself was set.
+ */
+export function tapLevels(port: GpioPort, levels: Record<OutputLine, 0 | 1>, onChange: (line: OutputLine, value: 0 | 1) => void = () => {}): GpioPort {
   return {
     open: () => port.open(),
     close: () => port.close(),
     set(line, value) {
       port.set(line, value);
+      const changed = levels[line] !== value;
       levels[line] = value;
+      if (changed) onChange(line, value);
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { OutputLine } from '../actuate/types.js';
+
 export type Verdict = 'pass' | 'reject' | 'error';
 
 /** One inspected part. This is the row in SQLite and the body of MQTT `result`/`alert`. */
@@ -39,6 +41,8 @@ export interface EventMap {
   inspected: InspectionResult;
   fault: { code: string; message: string; fatal: boolean; ts: number };
   stats: StatsSnapshot;
+  /** A PLC output line changed level (1 = asserted); `ts` is when it was set, ms since epoch. */
+  line: { line: OutputLine; value: 0 | 1; ts: number };
 }
 
 export interface StatsSnapshot {

@@ -1,5 +1,8 @@
 import type { OutputLine } from '../actuate/types.js';
-import type { InspectionResult, Verdict } from '../events/types.js';
+import { verdictCode, type ResultState } from '../events/resultState.js';
+
+// The result state is shared with the OPC UA server (events/resultState.ts); re-exported for the map's users.
+export { NO_VERDICT, applyResult, initialState, verdictCode, type ResultState } from '../events/resultState.js';
 
 /**
  * The Modbus register map as pure data and functions: result state → 16-bit words, so every
@@ -50,44 +53,12 @@ export const MAX_READ_REGISTERS = 125;
 
 /** -32768: "no score" — the one int16 value a real score ×1000 can never take (it is clamped). */
 export const NO_SCORE = 0x8000;
-/** Verdict word before the first decided part. */
-export const NO_VERDICT = 0xffff;
-
-export interface ResultState {
-  /** Decided parts since start, 16-bit, wraps 65535 → 1 so 0 only ever means "nothing yet". */
-  resultCounter: number;
-  seq: number;
-  verdict: Verdict | null;
-  /** The decision score of the last part (InspectionResult.score). */
-  score: number | null;
-  threshold: number | null;
-  inspected: number;
-  rejected: number;
-  errors: number;
-}
-
-export const initialState: Readonly<ResultState> = Object.freeze({
-  resultCounter: 0, seq: 0, verdict: null, score: null, threshold: null, inspected: 0, rejected: 0, errors: 0,
-});
 
 /** Live values read at request time (not carried by the event). */
 export interface LiveValues {
   level: (line: OutputLine) => 0 | 1;
   inFlight: number;
   late: number;
-}
-
-export function applyResult(s: Readonly<ResultState>, r: Pick<InspectionResult, 'seq' | 'score' | 'threshold' | 'verdict'>): ResultState {
-  return {
-    resultCounter: s.resultCounter >= 0xffff ? 1 : s.resultCounter + 1,
-    seq: r.seq,
-    verdict: r.verdict,
-    score: r.verdict === 'error' ? null : r.score,
-    threshold: r.threshold,
-    inspected: s.inspected + 1,
-    rejected: s.rejected + (r.verdict === 'reject' ? 1 : 0),
-    errors: s.errors + (r.verdict === 'error' ? 1 : 0),
-  };
 }
 
 /** Unsigned 32-bit (mod 2^32) as [high word, low word] — big-endian word order, like the bytes. */
@@ -102,11 +73,6 @@ export function scaled1000(x: number | null | undefined): number {
   // Clamp to ±32767 so -32768 stays reserved for "none" (the shipped rules' scores live in [-1, 1] anyway).
   const v = Math.max(-32767, Math.min(32767, Math.round(x * 1000)));
   return v & 0xffff;
-}
-
-export function verdictCode(v: Verdict | null): number {
-  if (v === null) return NO_VERDICT;
-  return v === 'pass' ? 0 : v === 'reject' ? 1 : 2;
 }
 
 /** The coil levels packed into one word (bit n = coil n) for PLCs that only speak FC3. */

@@ -58,8 +58,8 @@ describe('verdictCode', () => {
 describe('applyResult', () => {
   it('counts, remembers the last part and blanks the score of an error', () => {
     let s: ResultState = { ...initialState };
-    s = applyResult(s, { seq: 7, score: 0.91, threshold: 0.8, verdict: 'pass' });
-    expect(s).toEqual({ resultCounter: 1, seq: 7, verdict: 'pass', score: 0.91, threshold: 0.8, inspected: 1, rejected: 0, errors: 0 });
+    s = applyResult(s, { seq: 7, score: 0.91, threshold: 0.8, verdict: 'pass', ts: 1_700_000_000_123 });
+    expect(s).toEqual({ resultCounter: 1, seq: 7, verdict: 'pass', score: 0.91, threshold: 0.8, ts: 1_700_000_000_123, inspected: 1, rejected: 0, errors: 0 });
     s = applyResult(s, { seq: 8, score: 0.42, threshold: 0.8, verdict: 'reject' });
     expect(s).toMatchObject({ resultCounter: 2, seq: 8, verdict: 'reject', score: 0.42, inspected: 2, rejected: 1, errors: 0 });
     s = applyResult(s, { seq: 9, score: 0.99, threshold: 0.8, verdict: 'error' });
