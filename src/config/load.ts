@@ -93,7 +93,8 @@ function looseConfig(raw: unknown): Config {
   const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, Record<string, unknown> | undefined>;
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const sec = (k: string) => (o[k] && typeof o[k] === 'object' ? o[k]! : {});
-  const cam = sec('camera'), model = sec('model'), mqtt = sec('mqtt'), storage = sec('storage'), gpio = sec('gpio'), http = sec('http');
+  const cam = sec('camera'), model = sec('model'), mqtt = sec('mqtt'), storage = sec('storage'), gpio = sec('gpio'), http = sec('http'), opcua = sec('opcua');
+  const users = Array.isArray(opcua.users) ? (opcua.users as unknown[]).map((u) => ({ password_file: str((u as Record<string, unknown> | null)?.password_file) })) : [];
   return {
     camera: { source: str(cam.source), path: str(cam.path) },
     model: { path: str(model.path) },
@@ -102,6 +103,7 @@ function looseConfig(raw: unknown): Config {
     // url stays undefined when absent: MQTT is then on (the default), but there is no URL to check.
     mqtt: { url: str(mqtt.url), ca: str(mqtt.ca), cert: str(mqtt.cert), key: str(mqtt.key), embedded_broker: mqtt.embedded_broker === true, password_file: str(mqtt.password_file) },
     http: { enabled: http.enabled !== false, token_file: str(http.token_file) },
+    opcua: { enabled: opcua.enabled === true, users, certificate_file: str(opcua.certificate_file), private_key_file: str(opcua.private_key_file), pki_dir: str(opcua.pki_dir) },
   } as unknown as Config;
 }
 
@@ -119,6 +121,10 @@ function resolvePaths(cfg: Config, base: string): Config {
     storage: { ...cfg.storage, database: abs(cfg.storage.database)!, images: abs(cfg.storage.images)! },
     mqtt: { ...cfg.mqtt, ca: abs(cfg.mqtt.ca), cert: abs(cfg.mqtt.cert), key: abs(cfg.mqtt.key), password_file: secret(cfg.mqtt.password_file) },
     http: { ...cfg.http, token_file: secret(cfg.http.token_file) },
+    opcua: {
+      ...cfg.opcua, certificate_file: abs(cfg.opcua.certificate_file), private_key_file: abs(cfg.opcua.private_key_file), pki_dir: abs(cfg.opcua.pki_dir),
+      users: cfg.opcua.users.map((u) => ({ ...u, password_file: secret(u.password_file)! })),
+    },
   };
 }
 
@@ -134,6 +140,7 @@ function checkFiles(cfg: Config, lineOf: (p: (string | number)[]) => number | un
   if (cfg.camera.source === 'replay') need(['camera', 'path'], cfg.camera.path, 'dir');
   if (cfg.camera.source === 'file') need(['camera', 'path'], cfg.camera.path, 'file');
   for (const k of ['ca', 'cert', 'key'] as const) need(['mqtt', k], cfg.mqtt[k], 'file');
+  if (cfg.opcua.enabled) for (const k of ['certificate_file', 'private_key_file'] as const) need(['opcua', k], cfg.opcua[k], 'file');
   if (cfg.mqtt.url && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(cfg.mqtt.url)) out.push({ path: 'mqtt.url', line: lineOf(['mqtt', 'url']), message: `not a broker URL (mqtt://host:port or mqtts://host:port): ${cfg.mqtt.url}` });
   if (cfg.mqtt.embedded_broker && cfg.mqtt.url?.startsWith('mqtts')) out.push({ path: 'mqtt.embedded_broker', line: lineOf(['mqtt', 'embedded_broker']), message: 'the embedded broker serves plain mqtt:// on loopback only' });
   return out;

@@ -110,6 +110,17 @@ export const StorageSchema = z.strictObject({
   images_quota_mb: z.number().positive().default(1024),
 });
 
+/** Sparkplug ids are MQTT topic levels: no '/', '+', '#'. */
+const SPB_ID = /^[^/+#\s]+$/;
+export const SparkplugSchema = z.strictObject({
+  /** Sparkplug B edge node on its own MQTT connection (same broker and credentials as mqtt.url): NBIRTH/NDEATH, DBIRTH/DDATA. */
+  enabled: z.boolean().default(false),
+  group_id: z.string().min(1).max(NAME_MAX).regex(SPB_ID, 'group_id must not contain / + # or blanks').default('inspectd'),
+  /** Default: the station name. Unique per broker: the NDEATH will is tied to this node's connection. */
+  edge_node_id: z.string().min(1).max(NAME_MAX).regex(SPB_ID, 'edge_node_id must not contain / + # or blanks').optional(),
+  device_id: z.string().min(1).max(NAME_MAX).regex(SPB_ID, 'device_id must not contain / + # or blanks').default('inspection'),
+});
+
 export const MqttSchema = z.strictObject({
   /** Broker URL; mqtt:// or mqtts://. Empty string = MQTT disabled (SQLite stays the record). */
   url: z.string().max(PATH_MAX).default('mqtt://127.0.0.1:1883'),
@@ -129,6 +140,9 @@ export const MqttSchema = z.strictObject({
   /** Publish Home Assistant MQTT discovery configs (retained) for a reject counter, last score and status. */
   ha_discovery: z.boolean().default(false),
   ha_discovery_prefix: z.string().min(1).max(NAME_MAX).default('homeassistant'),
+  sparkplug: SparkplugSchema.default({ enabled: false, group_id: 'inspectd', device_id: 'inspection' }),
+}).superRefine((m, ctx) => {
+  if (m.sparkplug.enabled && m.url === '') ctx.addIssue({ code: 'custom', path: ['sparkplug', 'enabled'], message: 'mqtt.sparkplug needs a broker: mqtt.url is empty (MQTT disabled)' });
 });
 
 export const HttpSchema = z.strictObject({
@@ -151,6 +165,49 @@ export const ModbusSchema = z.strictObject({
   unit_id: z.number().int().min(0).max(255).default(1),
 });
 
+const OPCUA_POLICIES = ['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'] as const;
+export const OpcuaSchema = z
+  .strictObject({
+    /** Serve the PLC signals, the last result and counters as OPC UA variables (node ids: README "OPC UA server"). */
+    enabled: z.boolean().default(false),
+    /** Address the server binds to: loopback by default, the plant network is a deliberate choice. */
+    host: z.string().min(1).max(HOST_MAX).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(4840),
+    /** Host name in the endpoint URL and the server certificate; default: host, or this machine's name when host is 0.0.0.0 / ::. */
+    hostname: z.string().min(1).max(HOST_MAX).optional(),
+    security_modes: z.array(z.enum(['none', 'sign', 'sign_and_encrypt'])).min(1).max(3).default(['sign_and_encrypt']),
+    /** For sign / sign_and_encrypt. The deprecated Basic128Rsa15 and Basic256 are not offered. */
+    security_policies: z.array(z.enum(OPCUA_POLICIES)).min(1).max(3).default([...OPCUA_POLICIES]),
+    /** Anonymous sessions (read and subscribe only). Off unless asked for. */
+    anonymous: z.boolean().default(false),
+    users: z
+      .array(
+        z.strictObject({
+          username: z.string().min(1).max(NAME_MAX).regex(/^[\x21-\x7e]+$/, 'username must be printable ASCII without blanks'),
+          /** File holding the password (or a systemd credential name, read from $CREDENTIALS_DIRECTORY). */
+          password_file: z.string().min(1).max(PATH_MAX),
+          /** operator: may also write Settings (threshold, paused); observer: read and subscribe only. */
+          role: z.enum(['operator', 'observer']).default('operator'),
+        }),
+      )
+      .max(32)
+      .default([]),
+    /** PEM server certificate and its key; default: a self-signed one made at first start in pki_dir/own. */
+    certificate_file: z.string().min(1).max(PATH_MAX).optional(),
+    private_key_file: z.string().min(1).max(PATH_MAX).optional(),
+    /** node-opcua's PKI folders (own, trusted, rejected, issuers). Default: opcua-pki beside storage.database. */
+    pki_dir: z.string().min(1).max(PATH_MAX).optional(),
+    /** Trust every client application certificate on first contact (commissioning only); else copy it from pki_dir/server/rejected to trusted. */
+    trust_unknown_clients: z.boolean().default(false),
+  })
+  .superRefine((o, ctx) => {
+    if (o.enabled && !o.anonymous && o.users.length === 0) ctx.addIssue({ code: 'custom', path: ['users'], message: 'opcua is enabled but nobody can log in: add opcua.users (username, password_file) or set opcua.anonymous: true' });
+    if (!o.certificate_file !== !o.private_key_file) ctx.addIssue({ code: 'custom', path: [o.certificate_file ? 'private_key_file' : 'certificate_file'], message: 'opcua.certificate_file and opcua.private_key_file go together: give both or neither' });
+    const names = o.users.map((u) => u.username);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) ctx.addIssue({ code: 'custom', path: ['users'], message: `opcua.users lists '${dup}' twice` });
+  });
+
 export const ConfigSchema = z.strictObject({
   version: z.literal(1).default(1),
   station: z.string().min(1).max(NAME_MAX).regex(/^[A-Za-z0-9_.-]+$/, 'station must be letters, digits, _ . - (it is part of MQTT topics)'),
@@ -158,12 +215,15 @@ export const ConfigSchema = z.strictObject({
   model: ModelSchema,
   gpio: GpioSchema.default({ backend: 'sim', lines: {}, travel_ms: 0, pulse_ms: 50, strobe_ms: 10, decision_margin_ms: 5, on_error: 'reject', on_late: 'reject', stall_ms: 3000 }),
   storage: StorageSchema.default({ database: 'data/inspectd.db', images: 'data/images', save_images: 'rejects', retention_days: 30, max_rows: 2_000_000, images_quota_mb: 1024 }),
-  mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10, ha_discovery: false, ha_discovery_prefix: 'homeassistant' }),
+  mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10, ha_discovery: false, ha_discovery_prefix: 'homeassistant', sparkplug: { enabled: false, group_id: 'inspectd', device_id: 'inspection' } }),
   http: HttpSchema.default({ enabled: true, host: '127.0.0.1', port: 8080, stall_s: 10 }),
   modbus: ModbusSchema.default({ enabled: false, host: '127.0.0.1', port: 5020, unit_id: 1 }),
+  opcua: OpcuaSchema.default({ enabled: false, host: '127.0.0.1', port: 4840, security_modes: ['sign_and_encrypt'], security_policies: [...OPCUA_POLICIES], anonymous: false, users: [], trust_unknown_clients: false }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type CameraConfig = Config['camera'];
 export type GpioConfig = Config['gpio'];
+export type OpcuaConfig = Config['opcua'];
+export type SparkplugConfig = Config['mqtt']['sparkplug'];

@@ -34,6 +34,7 @@ export function readSecret(name: string | undefined, env: Env): string | undefin
 interface SecretFields {
   mqtt: { url?: string; password_file?: string };
   http?: { enabled: boolean; token_file?: string };
+  opcua?: { enabled: boolean; users?: ReadonlyArray<{ password_file?: string }> };
 }
 
 /**
@@ -41,10 +42,12 @@ interface SecretFields {
  * on). A credential name without $CREDENTIALS_DIRECTORY is skipped: systemd provides that
  * folder only to the service, so `validate-config` from a shell cannot see it.
  */
-export function secretProblems(cfg: SecretFields, env: Env | undefined, lineOf: (p: string[]) => number | undefined): Array<{ path: string; line?: number; message: string }> {
-  const wanted: Array<[string[], string | undefined]> = [
+export function secretProblems(cfg: SecretFields, env: Env | undefined, lineOf: (p: Array<string | number>) => number | undefined): Array<{ path: string; line?: number; message: string }> {
+  const wanted: Array<[Array<string | number>, string | undefined]> = [
     [['mqtt', 'password_file'], cfg.mqtt.url !== '' ? cfg.mqtt.password_file : undefined],
     [['http', 'token_file'], cfg.http?.enabled ? cfg.http.token_file : undefined],
+    // An empty OPC UA password would let anyone who knows the user name in.
+    ...(cfg.opcua?.enabled ? (cfg.opcua.users ?? []).map((u, i): [Array<string | number>, string | undefined] => [['opcua', 'users', i, 'password_file'], u.password_file]) : []),
   ];
   const out: Array<{ path: string; line?: number; message: string }> = [];
   for (const [path, name] of wanted) {
