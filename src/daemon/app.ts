@@ -26,6 +26,7 @@ import { heldFaults } from './heldFaults.js';
 import { restoreSettings } from './settings.js';
 import type { OutputLine } from '../actuate/types.js';
 import { readOpt, tapLevels } from './adapterTaps.js';
+import { startPlantAdapters } from './plantAdapters.js';
 import type { LatestFrame } from '../web/types.js';
 
 export interface AppEnv {
@@ -82,6 +83,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   let announceHa: () => void = () => {};
   let pausedSkipped = 0; // frames taken from the camera and discarded while paused
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
+  const mqttClientId = config.mqtt.client_id ?? `inspectd-${station}-${hostname()}`;
 
   function start(): Promise<void> {
     const p = open();
@@ -132,7 +134,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     if (config.mqtt.url) {
       const { openPublisher } = await import('../publish/mqtt.js');
       publisher = openPublisher({
-        url: config.mqtt.url, clientId: config.mqtt.client_id ?? `inspectd-${station}-${hostname()}`, station, topicPrefix: config.mqtt.topic_prefix,
+        url: config.mqtt.url, clientId: mqttClientId, station, topicPrefix: config.mqtt.topic_prefix,
         username: config.mqtt.username, password: readSecret(config.mqtt.password_file, envs.env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
         store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
@@ -160,7 +162,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const onFault = (f: { code: string; message: string; fatal: boolean }) => fault(f);
     const rawGpio = createGpioPort({ backend: config.gpio.backend, sim_log: config.gpio.sim_log, chip: config.gpio.chip, lines: config.gpio.lines }, { log: gpioLog, onFault, env: envs.env });
     // A tap on the port keeps every line's level for Modbus and the dashboard, whatever the backend.
-    const gpio = tapLevels(rawGpio, levels);
+    const gpio = tapLevels(rawGpio, levels, (line, value) => bus.emit('line', { line, value, ts: Date.now() }));
     plc = createPlcSignals({
       gpio, travelMs: config.gpio.travel_ms, pulseMs: config.gpio.pulse_ms, strobeMs: config.gpio.strobe_ms, decisionMarginMs: config.gpio.decision_margin_ms,
       stallMs: config.gpio.stall_ms, policy: { onLate: config.gpio.on_late, onError: config.gpio.on_error }, log: gpioLog,
@@ -169,12 +171,11 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     steps.push({ name: 'gpio', close: () => plc!.close() });
     if (halted()) return;
 
-    if (config.modbus.enabled) {
-      const { startModbus } = await import('../modbus/server.js');
-      const mb = await startModbus({ modbus: config.modbus, bus, lineLevel: (l) => levels[l], plcStats: () => plc!.stats(), log: log.child({ stage: 'modbus' }) });
-      log.info({ port: mb.port }, 'Modbus TCP server listening');
-      steps.push({ name: 'modbus', close: () => mb.close() });
-    }
+    await startPlantAdapters({
+      config, env: envs.env, bus, levels, plcStats: () => plc!.stats(), controls, command: commandHandler, store, mqttClientId, log,
+      onClose: (name, close) => steps.push({ name, close }),
+    });
+    if (halted()) return;
 
     const wdInterval = watchdogIntervalMs(envs.env.WATCHDOG_USEC, envs.env.WATCHDOG_PID, envs.pid);
     if (wdInterval) {
