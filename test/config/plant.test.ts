@@ -43,6 +43,8 @@ describe('opcua config', () => {
     const p = at(ps, 'opcua.users.0.password_file');
     expect(p?.message).toBe(`${join(f.dir, 'empty')} is empty or whitespace only (a secret must not be empty)`);
     expect(p?.line).toBe(8);
+    const missing = problems(f.config('opcua: { enabled: true, users: [{ username: op, password_file: ./nope }] }'));
+    expect(at(missing, 'opcua.users.0.password_file')?.message).toMatch(new RegExp(`^cannot read ${join(f.dir, 'nope')}`));
   });
 
   it('refuses a missing certificate file, and a certificate without its key', () => {

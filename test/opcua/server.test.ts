@@ -98,6 +98,7 @@ describe('OPC UA server: sign & encrypt, users with roles, no anonymous', () => 
 
   it('browses Objects → Inspectd → Lines, LastResult, Counters, Settings with typed variables', async () => {
     const s = op.session;
+    expect((await s.readNamespaceArray()).indexOf(nsUri)).toBe(2); // README promises index 2
     const objects = await s.browse('ns=0;i=85');
     const inspectd = objects.references!.find((r) => r.browseName.name === 'Inspectd');
     expect(inspectd).toBeDefined();
@@ -245,6 +246,21 @@ describe('OPC UA server: anonymous allowed, None and sign & encrypt, unknown cli
   afterAll(async () => {
     await st?.server.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on the unsecured endpoint, user passwords are still encrypted with the server certificate', async () => {
+    const c = makeClient({ pki: join(dir, 'probe'), mode: MessageSecurityMode.None });
+    await c.connect(st.server.endpointUrl);
+    try {
+      const none = (await c.getEndpoints()).filter((e) => e.securityMode === MessageSecurityMode.None);
+      expect(none.length).toBe(1);
+      const passwordPolicies = (none[0].userIdentityTokens ?? []).filter((t) => t.tokenType === UserTokenType.UserName);
+      expect(passwordPolicies.length).toBeGreaterThan(0);
+      for (const t of passwordPolicies) expect([SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss]).toContain(t.securityPolicyUri);
+      expect((none[0].userIdentityTokens ?? []).map((t) => t.tokenType)).toContain(UserTokenType.Anonymous);
+    } finally {
+      await c.disconnect();
+    }
   });
 
   it('anonymous (asked for) reads over an unsecured channel but may not write', async () => {
