@@ -61,6 +61,8 @@ export function openSparkplugNode(o: SparkplugOptions): SparkplugNode {
   const c = { births: 0, ddata: 0, skipped: 0, bad_commands: 0 };
   let state: ResultState = { ...initialState };
   let birthed = false;
+  // A broker that is away fails every retry the same way: each distinct error is logged once per outage.
+  let lastError = '';
   let bdSeq = nextBdSeq(o.bdSeqStore.load());
   o.bdSeqStore.save(bdSeq);
 
@@ -97,6 +99,7 @@ export function openSparkplugNode(o: SparkplugOptions): SparkplugNode {
 
   client.on('connect', () => {
     birthed = false;
+    lastError = '';
     // NCMD before NBIRTH (Sparkplug B), so a rebirth request right after the birth is not lost.
     client.subscribe(t.ncmd, { qos: 1 }, (err) => {
       if (err) o.log.warn({ err: errorMessage(err) }, 'Sparkplug: cannot subscribe to NCMD (no rebirth on request)');
@@ -105,7 +108,11 @@ export function openSparkplugNode(o: SparkplugOptions): SparkplugNode {
     o.log.info({ bdSeq, node: o.ids.node, group: o.ids.group }, 'Sparkplug B node online');
   });
   client.on('close', () => (birthed = false));
-  client.on('error', (err) => o.log.warn({ err: errorMessage(err) }, 'Sparkplug MQTT error'));
+  client.on('error', (err) => {
+    const msg = errorMessage(err);
+    if (msg !== lastError) o.log.warn({ err: msg }, 'Sparkplug MQTT error');
+    lastError = msg;
+  });
   client.on('message', (topic, payload) => {
     if (topic !== t.ncmd) return;
     let p: ReturnType<typeof codec.decodePayload>;

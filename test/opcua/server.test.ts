@@ -214,6 +214,13 @@ describe('OPC UA server: sign & encrypt, users with roles, no anonymous', () => 
     }
   });
 
+  it('a second server on the same port fails with OPCUA_LISTEN naming the address', async () => {
+    const cfg = { users: [{ username: 'op', password_file: 'unused' }], port: server.port };
+    const err = await station(cfg, join(dir, 'second')).then(async (s2) => (await s2.server.close(), null), (e: unknown) => e as { code?: string; message?: string });
+    expect(err?.code).toBe('OPCUA_LISTEN');
+    expect(err?.message).toContain(`127.0.0.1:${server.port}`);
+  });
+
   it('refuses anonymous sessions, wrong passwords and unknown users, and an unsecured channel', async () => {
     // The client itself will not send an anonymous token the endpoint does not offer: the
     // endpoint has none (checked above). A hostile client that sends one anyway is refused too.
