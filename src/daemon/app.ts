@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { InspectdError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { readSecret } from '../config/secrets.js';
+import { mqttClientId } from '../config/claims.js';
 import { resolveThreshold } from '../decide/policy.js';
 import { EventBus } from '../events/bus.js';
 import type { InspectionResult } from '../events/types.js';
@@ -132,7 +133,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     if (config.mqtt.url) {
       const { openPublisher } = await import('../publish/mqtt.js');
       publisher = openPublisher({
-        url: config.mqtt.url, clientId: config.mqtt.client_id ?? `inspectd-${station}-${hostname()}`, station, topicPrefix: config.mqtt.topic_prefix,
+        url: config.mqtt.url, clientId: mqttClientId(config, hostname()), station, topicPrefix: config.mqtt.topic_prefix,
         username: config.mqtt.username, password: readSecret(config.mqtt.password_file, envs.env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
         store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
