@@ -14,7 +14,8 @@
 #     onnxruntime-node's bin/napi-v6/linux/arm64, @img/sharp-linux-arm64 + @img/sharp-libvips-linux-arm64,
 #     @julusian/jpeg-turbo's prebuilds/linux-arm64, @serialport's arm64 prebuild;
 #   better-sqlite3 and unix-dgram cross-compiled by node-gyp against the arm64 headers.
-# The tree it leaves in $ARM64_WORK/app is the offline bundle README "arm64" describes.
+# The tree it leaves in $ARM64_WORK/app (dist, models, samples, systemd, node_modules for arm64)
+# and $ARM64_WORK/node-<version> are the offline bundle README "arm64" describes.
 #
 # Usage: scripts/arm64-check.sh          (from anywhere; builds dist/ first)
 # Env:   ARM64_WORK (default ${TMPDIR:-/tmp}/inspectd-arm64), ARM64_NODE (20), ARM64_TOL (1e-5),
@@ -101,8 +102,8 @@ if [ "$(cat "$APP/.arm64-stamp" 2>/dev/null)" != "$STAMP" ]; then
   done
   echo "$STAMP" > "$APP/.arm64-stamp"
 fi
-rm -rf "$APP/dist" "$APP/models" "$APP/scripts"
-cp -r "$REPO/dist" "$REPO/models" "$APP/"
+rm -rf "$APP/dist" "$APP/models" "$APP/samples" "$APP/systemd" "$APP/scripts"
+cp -r "$REPO/dist" "$REPO/models" "$REPO/samples" "$REPO/systemd" "$APP/"
 mkdir -p "$APP/scripts" && cp -r "$REPO/scripts/arm64" "$APP/scripts/"
 
 say "native modules the arm64 tree loads:"
