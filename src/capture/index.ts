@@ -17,6 +17,8 @@ export interface CaptureConfig {
   queue?: number;
   width?: number;
   height?: number;
+  /** libcamera: camera number (rpicam-vid --camera). */
+  index?: number;
   executable?: string;
   stall_ms?: number;
   max_restarts?: number;
@@ -92,7 +94,7 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
       base = createFfmpegSource({ ...live, input: cfg.source, path: needPath(), fps: cfg.fps, loop: cfg.loop, width: cfg.width, height: cfg.height, executable: cfg.executable });
       break;
     case 'libcamera':
-      base = createLibcameraSource({ ...live, fps: cfg.fps, width: cfg.width, height: cfg.height, executable: cfg.executable });
+      base = createLibcameraSource({ ...live, camera: cfg.index, fps: cfg.fps, width: cfg.width, height: cfg.height, executable: cfg.executable });
       break;
     default:
       throw new InspectdError('CAMERA_CONFIG', `unknown camera.source '${String((cfg as { source: unknown }).source)}'`);

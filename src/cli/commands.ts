@@ -24,8 +24,12 @@ const workers: Flag = { type: 'string', arg: 'N', help: 'inference worker thread
 const SPECS: Record<string, CommandSpec & Pick<Command, 'run' | 'passthrough'>> = {
   run: { summary: 'run the inspection daemon until stopped (or until a replay with loop: false ends)', flags: { config }, run: runCmd },
   'validate-config': {
-    summary: 'check a config (and its model) and list every problem; exit 0 when it would start, 2 when not',
-    flags: { config, json: { ...json, help: 'print {file, valid, problems} as JSON on stdout' } },
+    args: '[FILE …]',
+    summary: 'check a config (and its model) and list every problem; exit 0 when it would start, 2 when not. Several configs (the stations of one box) are also checked against each other: ports, database, images, MQTT client id and topics, GPIO lines, camera',
+    flags: {
+      config: { ...config, required: false, default: 'the FILE arguments' },
+      json: { ...json, help: 'print {file, valid, problems} as JSON on stdout, one line per file' },
+    },
     run: validateConfigCmd,
   },
   eval: {

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import type { Values } from './commands.js';
 import { type CliIo, line } from './io.js';
 import { req } from './evalCmd.js';
@@ -7,6 +9,10 @@ import { createApp } from '../daemon/app.js';
 import { prepareDataPaths } from './dataPaths.js';
 import { EXIT } from './exitCodes.js';
 import { createLogger, logFormat } from './logger.js';
+import { selfCollisions, stationClaims } from '../config/claims.js';
+import type { Config } from '../config/schema.js';
+import { collisionMessage, takeClaims, type HeldClaims } from '../daemon/claims.js';
+import { canonicalPath } from '../util/canonicalPath.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;
@@ -25,11 +31,32 @@ export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<numb
   const { config, problems } = await checkConfig(file, { env: io.env });
   // Data folders are made and proven writable before anything starts: a read-only disk is a refusal, not a crash.
   if (config) problems.push(...prepareDataPaths(config));
+  const claims = config ? stationClaims(config, { hostname: hostname(), canonical: canonicalPath }) : [];
+  problems.push(...selfCollisions(claims));
   if (!config || problems.length) {
     line(io.err, `inspectd: refusing to start, ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`);
     return EXIT.USAGE;
   }
+  // Another station on this box holding a port, file, client id or line this one needs: a config
+  // problem too (exit 2, nothing started), named with both stations, rather than a bind error,
+  // two writers on one database or two clients kicking each other off the broker.
+  const me = { station: config.station, file: resolve(file), pid: io.pid };
+  const claimed = await takeClaims(claims, me);
+  if (!claimed.held) {
+    line(io.err, collisionMessage(me, claimed.collisions));
+    return EXIT.USAGE;
+  }
+  try {
+    return await runClaimed(config, io, aborted, claimed.held);
+  } finally {
+    await claimed.held.release();
+  }
+}
+
+async function runClaimed(config: Readonly<Config>, io: CliIo, aborted: Promise<void>, held: HeldClaims): Promise<number> {
   const log = createLogger({ level: config.log.level, station: config.station, out: io.out, format: logFormat(Boolean(io.outIsTTY), io.env) });
+  if (held.supported) log.debug({ claims: held.keys }, 'station resources claimed on this box');
+  else log.warn('claims on ports, files and GPIO lines need Linux: a second station with the same resources is not refused here');
   const app = createApp(config, { env: io.env, pid: io.pid, log });
   // The deadline runs from the stop request: a signal during start-up stops the start-up too
   // (app.start() returns early), and a start-up stage that hangs cannot hold the stop forever.

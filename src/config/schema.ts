@@ -34,6 +34,8 @@ export const CameraSchema = z
     queue: z.number().int().min(1).max(256).default(4),
     width: z.number().int().positive().optional(),
     height: z.number().int().positive().optional(),
+    /** libcamera: which camera (rpicam-vid --camera N; `rpicam-hello --list-cameras`), for a box with several. Default 0. */
+    index: z.number().int().min(0).max(15).optional(),
     /** Executable for libcamera (rpicam-vid, or libcamera-vid on older OS images) or ffmpeg. */
     executable: z.string().min(1).max(PATH_MAX).optional(),
     /** A live source that delivers no frame for this long is restarted. */
@@ -57,6 +59,7 @@ export const CameraSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.source !== 'libcamera' && !c.path) ctx.addIssue({ code: 'custom', path: ['path'], message: `camera.path is required for source '${c.source}'` });
+    if (c.index !== undefined && c.source !== 'libcamera') ctx.addIssue({ code: 'custom', path: ['index'], message: `camera.index selects a libcamera camera; source '${c.source}' takes camera.path` });
     if (c.trigger.mode === 'gpio' && !c.trigger.line) ctx.addIssue({ code: 'custom', path: ['trigger', 'line'], message: 'trigger mode gpio needs trigger.line' });
   });
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { InspectdError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { readSecret } from '../config/secrets.js';
+import { mqttClientId } from '../config/claims.js';
 import { resolveThreshold } from '../decide/policy.js';
 import { EventBus } from '../events/bus.js';
 import type { InspectionResult } from '../events/types.js';
@@ -83,7 +84,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   let announceHa: () => void = () => {};
   let pausedSkipped = 0; // frames taken from the camera and discarded while paused
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
-  const mqttClientId = config.mqtt.client_id ?? `inspectd-${station}-${hostname()}`;
+  const clientId = mqttClientId(config, hostname());
 
   function start(): Promise<void> {
     const p = open();
@@ -134,7 +135,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     if (config.mqtt.url) {
       const { openPublisher } = await import('../publish/mqtt.js');
       publisher = openPublisher({
-        url: config.mqtt.url, clientId: mqttClientId, station, topicPrefix: config.mqtt.topic_prefix,
+        url: config.mqtt.url, clientId, station, topicPrefix: config.mqtt.topic_prefix,
         username: config.mqtt.username, password: readSecret(config.mqtt.password_file, envs.env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
         store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
@@ -172,7 +173,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     if (halted()) return;
 
     await startPlantAdapters({
-      config, env: envs.env, bus, levels, plcStats: () => plc!.stats(), controls, command: commandHandler, store, mqttClientId, log,
+      config, env: envs.env, bus, levels, plcStats: () => plc!.stats(), controls, command: commandHandler, store, mqttClientId: clientId, log,
       onClose: (name, close) => steps.push({ name, close }),
     });
     if (halted()) return;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFrameSource } from '../../src/capture/index.js';
 import { createLibcameraSource, libcameraArgs } from '../../src/capture/libcamera.js';
 import { silentLogger } from '../../src/capture/log.js';
 import { createProcessSource } from '../../src/capture/process.js';
@@ -73,6 +74,16 @@ describe('libcamera source through a stand-in rpicam-vid', () => {
     expect(r.args).toEqual(libcameraArgs({ fps: 30, width: 320, height: 240 }));
     expect(src.stats().corrupt).toBe(0);
     expect(alive(r.pid)).toBe(false);
+  });
+
+  it("the config's camera.index (a box with two cameras) reaches rpicam-vid as --camera N", async () => {
+    const src = createFrameSource({ source: 'libcamera', executable: STAND_IN, index: 1, fps: 30, max_restarts: 0 }, { env: env([{ frames: 2, intervalMs: 5, then: 'hang' }]), log: silentLogger });
+    const frames: Frame[] = [];
+    for await (const f of src.frames(new AbortController().signal)) if (frames.push(f) === 2) break;
+    expect(frames[0].source).toBe('libcamera:1');
+    const [r] = await runs();
+    expect(r.args.slice(r.args.indexOf('--camera'), r.args.indexOf('--camera') + 2)).toEqual(['--camera', '1']);
+    await src.stop();
   });
 
   it('a stalled camera is killed and restarted with a fault; frames flow again and failures reset', async () => {

@@ -96,3 +96,32 @@ describe.skipIf(!existsSync(ANALYZE))('systemd/inspectd.service', () => {
     expect(k.has('PrivateDevices')).toBe(false); // would hide /dev/gpiochip* and /dev/video*
   });
 });
+
+describe.skipIf(!existsSync(ANALYZE))('systemd/inspectd@.service (one station per instance)', () => {
+  const TEMPLATE = resolve(__dirname, '../../systemd/inspectd@.service');
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'inspectd-unit@-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an instance passes systemd-analyze verify with no complaint at all', async () => {
+    const p = join(dir, 'inspectd@cam1.service');
+    await writeFile(p, (await readFile(TEMPLATE, 'utf8')).replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `));
+    const { rc, lines } = await verify(p);
+    expect(lines).toEqual([]);
+    expect(rc).toBe(0);
+  });
+
+  it('is inspectd.service but for its name, its config file and its own state folder', async () => {
+    const single = keys(await readFile(UNIT, 'utf8'));
+    const template = keys(await readFile(TEMPLATE, 'utf8'));
+    const differ = [...new Set([...single.keys(), ...template.keys()])].filter((k) => JSON.stringify(single.get(k)) !== JSON.stringify(template.get(k)));
+    expect(differ.sort()).toEqual(['Description', 'ExecStart', 'StateDirectory']);
+    expect(template.get('ExecStart')).toEqual(['/usr/bin/node /opt/inspectd/dist/daemon/main.js run --config /etc/inspectd/%i.yaml']);
+    expect(template.get('StateDirectory')).toEqual(['inspectd inspectd/%i']);
+    expect(template.get('ReadWritePaths')).toEqual(['/var/lib/inspectd']);
+  });
+});
