@@ -151,6 +151,15 @@ export const ModbusSchema = z.strictObject({
   unit_id: z.number().int().min(0).max(255).default(1),
 });
 
+export const ReviewSchema = z.strictObject({
+  /**
+   * Every Nth passed part (by seq) is saved with its heatmap and offered in the review queue beside
+   * the rejects, so people also check what the station lets through. 0 = rejects only. Sampled
+   * images count against storage.images_quota_mb like rejects (at 30 fps, 1 in 1000 ≈ 2600 a day).
+   */
+  pass_every: z.number().int().min(0).max(1_000_000).default(1000),
+});
+
 export const ConfigSchema = z.strictObject({
   version: z.literal(1).default(1),
   station: z.string().min(1).max(NAME_MAX).regex(/^[A-Za-z0-9_.-]+$/, 'station must be letters, digits, _ . - (it is part of MQTT topics)'),
@@ -161,6 +170,7 @@ export const ConfigSchema = z.strictObject({
   mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10, ha_discovery: false, ha_discovery_prefix: 'homeassistant' }),
   http: HttpSchema.default({ enabled: true, host: '127.0.0.1', port: 8080, stall_s: 10 }),
   modbus: ModbusSchema.default({ enabled: false, host: '127.0.0.1', port: 5020, unit_id: 1 }),
+  review: ReviewSchema.default({ pass_every: 1000 }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
 });
 
