@@ -59,12 +59,12 @@ export function pageHtml(station: string): string {
       <label>Threshold <input id="thr-input" type="number" step="0.0001" min="-1" max="1" required></label>
       <input id="thr-slider" type="range" min="0" max="1" step="0.0001" aria-label="threshold slider">
       <output id="thr-preview" class="preview">—</output>
-      <output id="thr-labelled" class="small muted"></output>
       <label>Who <input id="who" maxlength="64" required placeholder="your name"></label>
       <label>Reason <input id="reason" maxlength="200" placeholder="optional"></label>
       <button id="thr-apply" type="submit">Apply threshold</button>
       <span id="thr-msg" class="msg"></span>
     </form>
+    <p id="thr-labelled" class="small muted"></p>
     <h3>Threshold changes</h3>
     <ul id="thr-log" class="log small"></ul>
   </section>

@@ -28,6 +28,7 @@ export function reviewHtml(station: string): string {
     <label class="who">Your name <input id="rv-who" maxlength="64" autocomplete="name" placeholder="type it once" required></label>
     <label class="check"><input id="rv-unlabelled" type="checkbox"> only parts not yet reviewed</label>
     <span id="rv-counts" class="muted"></span>
+    <button id="rv-more" type="button" class="more" hidden></button>
   </section>
   <p class="muted small review-help">For each part the station rejected (and a few it passed), say what it really is. Left: the part as the camera saw it. Right: red where it looks unlike a good part.</p>
   <p id="rv-msg" class="msg" role="status"></p>
@@ -45,7 +46,8 @@ export const REVIEW_CSS = `
 .review-bar label { font-size:16px; color:var(--fg); }
 .review-bar input#rv-who { font-size:18px; padding:10px 12px; min-width:220px; }
 .review-bar label.check { gap:10px; min-height:48px; }
-.review-bar input[type=checkbox] { width:26px; height:26px; }
+.review-bar input[type=checkbox] { width:26px; height:26px; accent-color:var(--accent); }
+.review-bar button.more { margin-left:auto; min-height:48px; font-size:16px; padding:8px 18px; border-color:var(--accent); }
 .review-help { margin:10px 2px; }
 #rv-msg { min-height:1.4em; margin:4px 2px; font-size:15px; }
 .review-grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(340px, 1fr)); gap:12px; }

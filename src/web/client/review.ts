@@ -101,24 +101,53 @@ async function label(c: Card, value: 'good' | 'defect'): Promise<void> {
   }
 }
 
+/**
+ * New parts are held back while someone is working on the list (a tap, a key, a scroll in the last
+ * IDLE_MS): a card must never move under a finger about to tap it. They are shown on request
+ * ("Show N new parts"), when the list is empty, or once the page has been left alone.
+ */
+const IDLE_MS = 20_000;
+let lastTouched = 0;
+let pending: Reply | null = null;
+
 function show(r: Reply): void {
+  const list = $('rv-list');
+  const known = (i: Item) => cards.has(keyOf(i));
+  const fresh = r.items.filter((i) => !known(i)).length;
+  const busy = performance.now() - lastTouched < IDLE_MS && list.children.length > 0;
+  // Labels change in place whatever happens to the order (another tablet may have labelled).
+  for (const i of r.items) {
+    const c = cards.get(keyOf(i));
+    if (c && JSON.stringify(c.item.label) !== JSON.stringify(i.label)) {
+      c.item = i;
+      showLabel(c);
+    }
+  }
+  showCounts(r);
+  const more = $<HTMLButtonElement>('rv-more');
+  if (busy && fresh > 0) {
+    pending = r;
+    more.hidden = false;
+    more.textContent = `Show ${fresh} new part${fresh === 1 ? '' : 's'}`;
+    return;
+  }
+  pending = null;
+  more.hidden = true;
+  render(r);
+}
+
+function render(r: Reply): void {
   const nodes = r.items.map((i) => {
     const k = keyOf(i);
     let c = cards.get(k);
     if (!c) cards.set(k, (c = buildCard(i)));
-    else if (JSON.stringify(c.item.label) !== JSON.stringify(i.label)) {
-      c.item = i;
-      showLabel(c);
-    }
     return c.node;
   });
-  const shown = new Set(r.items.map(keyOf));
-  for (const k of [...cards.keys()]) if (!shown.has(k)) cards.delete(k);
+  const listed = new Set(r.items.map(keyOf));
+  for (const k of [...cards.keys()]) if (!listed.has(k)) cards.delete(k);
   const list = $('rv-list');
-  // Only touch the list when its order changed: re-inserting nodes would restart nothing, but
-  // skipping it keeps focus and scroll position steady on a tablet.
+  // Untouched when nothing moved: re-inserting nodes would reset focus on a tablet.
   if (nodes.length !== list.children.length || nodes.some((n, idx) => list.children[idx] !== n)) list.replaceChildren(...nodes);
-  text('rv-counts', `reviewed so far: ${r.counts.good} good part${r.counts.good === 1 ? '' : 's'}, ${r.counts.defect} defect${r.counts.defect === 1 ? '' : 's'}`);
   const empty = $('rv-empty');
   empty.hidden = r.items.length > 0;
   if (r.items.length === 0) {
@@ -130,13 +159,26 @@ function show(r: Reply): void {
   }
 }
 
+function showCounts(r: Reply): void {
+  text('rv-counts', `reviewed so far: ${r.counts.good} good part${r.counts.good === 1 ? '' : 's'}, ${r.counts.defect} defect${r.counts.defect === 1 ? '' : 's'}`);
+}
+
 const refresh = latestOnly(() => getJson<Reply>(`/api/review?limit=24&unlabelled=${$<HTMLInputElement>('rv-unlabelled').checked ? 1 : 0}`), show);
 
 function start(): void {
   const who = $<HTMLInputElement>('rv-who');
   who.value = localStorage.getItem(WHO_KEY) ?? '';
   who.addEventListener('change', () => localStorage.setItem(WHO_KEY, who.value.trim()));
-  $('rv-unlabelled').addEventListener('change', () => void refresh());
+  $('rv-unlabelled').addEventListener('change', () => {
+    lastTouched = 0; // a new filter is a new list: show it at once
+    void refresh();
+  });
+  $('rv-more').addEventListener('click', () => {
+    lastTouched = 0;
+    if (pending) show(pending);
+    window.scrollTo({ top: 0 });
+  });
+  for (const ev of ['pointerdown', 'keydown', 'wheel', 'touchmove']) window.addEventListener(ev, () => (lastTouched = performance.now()), { passive: true, capture: true });
   const tick = () => {
     if (document.visibilityState !== 'visible') return;
     refresh().then(() => text('rv-msg', ''), (err: Error) => text('rv-msg', `Cannot load the parts: ${err.message}`));
