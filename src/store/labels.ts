@@ -14,8 +14,9 @@ export interface LabelDeps {
 }
 
 /**
- * The review queue looks this far back among each verdict's rows (newest first), so one poll costs
- * a bounded index scan whatever the table holds, even when few rows have an image.
+ * The review queue looks this far back (newest first) among the rejects, and among the passes
+ * that have an image (partial index inspections_saved, schema v5), so one poll costs a bounded
+ * index scan whatever the table holds.
  */
 export const REJECT_WINDOW = 5_000;
 export const PASS_WINDOW = 20_000;
@@ -46,9 +47,12 @@ export class SqliteLabels implements LabelStore {
       rejects: db.prepare(`
         SELECT * FROM (SELECT id, ${COLS} FROM inspections WHERE verdict = ? ORDER BY ts DESC LIMIT ${REJECT_WINDOW}) i
         WHERE i.image_path IS NOT NULL AND i.station = ? AND ${UNLABELLED} ORDER BY i.ts DESC LIMIT ?`),
+      // The window is read from the index alone (ts, verdict, seq, rowid); only its samples are fetched.
       passes: db.prepare(`
-        SELECT * FROM (SELECT id, ${COLS} FROM inspections WHERE verdict = 'pass' ORDER BY ts DESC LIMIT ${PASS_WINDOW}) i
-        WHERE i.image_path IS NOT NULL AND i.seq % ? = 0 AND i.station = ? AND ${UNLABELLED} ORDER BY i.ts DESC LIMIT ?`),
+        SELECT ${COLS.split(', ').map((c) => `i.${c}`).join(', ')}
+        FROM (SELECT id, seq, ts FROM inspections INDEXED BY inspections_saved WHERE image_path IS NOT NULL AND verdict = 'pass' ORDER BY ts DESC LIMIT ${PASS_WINDOW}) w
+        JOIN inspections i ON i.id = w.id
+        WHERE w.seq % ? = 0 AND i.station = ? AND ${UNLABELLED} ORDER BY w.ts DESC LIMIT ?`),
     };
   }
 

@@ -109,6 +109,10 @@ const v5: Migration = (db) => {
     );
     CREATE UNIQUE INDEX labels_current ON labels (station, seq, part_ts) WHERE superseded_ts IS NULL;
     CREATE INDEX labels_ts ON labels (ts);
+    -- The review queue's sampled passes: newest rows that have a saved image, without walking
+    -- every pass (most have none; only rows with an image are in it). verdict and seq ride along
+    -- so the sample filter is read from the index, not from each row (save_images: all).
+    CREATE INDEX inspections_saved ON inspections (ts, verdict, seq) WHERE image_path IS NOT NULL;
   `);
 };
 
