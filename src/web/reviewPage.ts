@@ -41,6 +41,7 @@ export function reviewHtml(station: string): string {
 }
 
 export const REVIEW_CSS = `
+body.review { color-scheme: dark; }
 .review-main { display:block; padding:12px; max-width:1400px; margin:0 auto; }
 .review-bar { display:flex; flex-wrap:wrap; gap:16px; align-items:center; }
 .review-bar label { font-size:16px; color:var(--fg); }
@@ -56,7 +57,7 @@ export const REVIEW_CSS = `
 .part .pics { position:relative; background:#2a3038; border-radius:6px; aspect-ratio: 2 / 1; overflow:hidden; }
 .part .pics img { display:block; width:100%; height:100%; object-fit:contain; image-rendering:pixelated; }
 .part .captions { display:flex; justify-content:space-between; font-size:12px; color:var(--muted); margin-top:-4px; }
-.part .what { display:flex; gap:10px; align-items:baseline; flex-wrap:wrap; font-size:15px; }
+.part .what { display:flex; flex-direction:column; gap:2px; font-size:15px; }
 .part .what b.rejected { color:var(--bad); } .part .what b.passed { color:var(--ok); }
 .part .actions { display:grid; grid-template-columns:1fr 1fr; gap:10px; }
 .part .actions button { min-height:60px; font-size:19px; font-weight:600; border-width:2px; border-radius:10px; }

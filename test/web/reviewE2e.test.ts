@@ -98,6 +98,8 @@ describe('review loop end to end (built daemon, real mosquitto, headless Chromiu
     await card.locator('button.good').click();
     await waitFor(async () => /^Marked good part by Eve Operator at /.test((await card.locator('.status').textContent()) ?? ''), 'the card says it was marked', 10_000);
     expect(await card.locator('button.good').getAttribute('aria-pressed')).toBe('true');
+    mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: join(OUT, 'review-desktop.png') });
 
     const db = new Database(join(dir, 'inspectd.db'), { readonly: true });
     const row = db.prepare('SELECT * FROM labels WHERE seq = ? AND part_ts = ? AND superseded_ts IS NULL').get(seq, ts) as Record<string, any> | undefined;
@@ -122,11 +124,9 @@ describe('review loop end to end (built daemon, real mosquitto, headless Chromiu
   });
 
   it('screenshots at desktop and tablet width; on a tablet the buttons are big enough to tap', async () => {
-    mkdirSync(OUT, { recursive: true });
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: join(OUT, 'review-desktop.png') });
     await page.setViewportSize({ width: 800, height: 1280 });
     await page.waitForTimeout(500);
+    await page.locator('.part.labelled').first().scrollIntoViewIfNeeded();
     const box = await page.locator('.part button.defect').first().boundingBox();
     expect(box!.height).toBeGreaterThanOrEqual(48);
     expect(box!.width).toBeGreaterThanOrEqual(120);
