@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { calibrateCmd } from '../../src/cli/calibrate.js';
+import { capturedIo } from './io.js';
 import { MIN_CALIBRATION_GOODS, falseRejectRate, labelledRates, wilson } from '../../src/score/falseRejects.js';
 
 const ROOT = resolve(__dirname, '../..');
@@ -24,14 +24,9 @@ function goodFolder(name: string, n: number): string {
 }
 
 async function calibrate(good: string, json: boolean, labelled?: string) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (b) => (o += b));
-  err.on('data', (b) => (e += b));
-  const code = await calibrateCmd({ model: MODEL, good, json, labelled }, [], { out, err, interactive: false, env: {}, cwd: tmp, pid: process.pid, signal: new AbortController().signal });
-  return { code, out: o, err: e };
+  const c = capturedIo(tmp);
+  const code = await calibrateCmd({ model: MODEL, good, json, labelled }, [], c.io);
+  return { code, out: c.out(), err: c.err() };
 }
 
 describe('inspectd calibrate', () => {

@@ -6,16 +6,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/cli/dispatch.js';
 import { EXIT } from '../../src/cli/exitCodes.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/sqlite.js';
 import { recordingLog, result } from '../store/fixtures.js';
+import { cli } from './io.js';
 
 const ROOT = resolve(__dirname, '../..');
 const MODEL = join(ROOT, 'test/fixtures/model/tiny_gray.onnx'); // 32×24 grey input
@@ -24,16 +22,7 @@ const database = join(tmp, 'inspectd.db');
 const images = join(tmp, 'images');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (b) => (o += b));
-  err.on('data', (b) => (e += b));
-  const io: CliIo = { out, err, interactive: false, env: {}, cwd: tmp, pid: process.pid, signal: new AbortController().signal };
-  return { code: await dispatch(args, io), out: o, err: e };
-}
+const run = (args: string[]) => cli(args, tmp);
 
 /** A 32×24 grey frame: a left-to-right ramp offset by `v`, so every part's pixels differ. */
 const ramp = (v: number) => Uint8Array.from({ length: 32 * 24 }, (_, i) => (v + (i % 32) * 4) & 0xff);
@@ -74,7 +63,7 @@ describe('inspectd export-dataset', () => {
   const out = join(tmp, 'ds');
 
   it('writes the labelled frames into good/ and defect/, skips the two without an image, and says so', async () => {
-    const r = await cli(['export-dataset', '--db', database, '--images', images, '--out', out]);
+    const r = await run(['export-dataset', '--db', database, '--images', images, '--out', out]);
     expect(r.code, r.err).toBe(EXIT.OK);
     expect(r.out).toContain(`exported 3 good parts to ${join(out, 'good')} and 2 defects to ${join(out, 'defect')}`);
     expect(r.out).toContain('skipped 2 labelled parts whose image is missing');
@@ -98,7 +87,7 @@ describe('inspectd export-dataset', () => {
   });
 
   it('inspectd eval takes the exported folders as they are', async () => {
-    const r = await cli(['eval', '--model', MODEL, '--good', join(out, 'good'), '--defect', join(out, 'defect'), '--json', '--workers', '1']);
+    const r = await run(['eval', '--model', MODEL, '--good', join(out, 'good'), '--defect', join(out, 'defect'), '--json', '--workers', '1']);
     expect(r.code, r.err).toBe(EXIT.OK);
     const rep = JSON.parse(r.out);
     expect(rep).toMatchObject({ n_good: 3, n_defect: 2, errors: 0 });
@@ -106,28 +95,28 @@ describe('inspectd export-dataset', () => {
 
   it('refuses to write into an existing, non-empty folder (exit 2) and leaves it as it was', async () => {
     const before = readFileSync(join(out, 'labels.csv'), 'utf8');
-    const r = await cli(['export-dataset', '--db', database, '--images', images, '--out', out]);
+    const r = await run(['export-dataset', '--db', database, '--images', images, '--out', out]);
     expect(r.code).toBe(EXIT.USAGE);
     expect(r.err).toMatch(/--out .*ds already exists and is not an empty folder: refusing to overwrite it/);
     expect(readFileSync(join(out, 'labels.csv'), 'utf8')).toBe(before);
     const file = join(tmp, 'a-file');
     writeFileSync(file, 'x');
-    expect((await cli(['export-dataset', '--db', database, '--images', images, '--out', file])).code).toBe(EXIT.USAGE);
+    expect((await run(['export-dataset', '--db', database, '--images', images, '--out', file])).code).toBe(EXIT.USAGE);
     // An empty folder is fine.
     mkdirSync(join(tmp, 'empty'));
-    expect((await cli(['export-dataset', '--db', database, '--images', images, '--out', join(tmp, 'empty'), '--json'])).code).toBe(EXIT.OK);
+    expect((await run(['export-dataset', '--db', database, '--images', images, '--out', join(tmp, 'empty'), '--json'])).code).toBe(EXIT.OK);
   });
 
   it('--since keeps the parts labelled since then; --json reports the counts', async () => {
-    const r = await cli(['export-dataset', '--db', database, '--images', images, '--out', join(tmp, 'since'), '--since', String(labelledAt[4]), '--json']);
+    const r = await run(['export-dataset', '--db', database, '--images', images, '--out', join(tmp, 'since'), '--since', String(labelledAt[4]), '--json']);
     expect(r.code, r.err).toBe(EXIT.OK);
     // Labelled at or after the 5th label: #5 defect, #6 (image gone), #7 (no image), #2's relabel as good.
     expect(JSON.parse(r.out)).toEqual({ out: join(tmp, 'since'), good: 1, defect: 1, missing_image: 2, unreadable: 0, since: labelledAt[4] });
-    expect((await cli(['export-dataset', '--db', database, '--images', images, '--out', join(tmp, 'x'), '--since', 'last tuesday'])).err).toMatch(/--since must be a date such as 2024-05-01/);
+    expect((await run(['export-dataset', '--db', database, '--images', images, '--out', join(tmp, 'x'), '--since', 'last tuesday'])).err).toMatch(/--since must be a date such as 2024-05-01/);
   });
 
   it('nothing labelled since then: exit 1, no folder; a database without a labels table or none at all: exit 1 naming it', async () => {
-    const none = await cli(['export-dataset', '--db', database, '--images', images, '--out', join(tmp, 'none'), '--since', '2100-01-01']);
+    const none = await run(['export-dataset', '--db', database, '--images', images, '--out', join(tmp, 'none'), '--since', '2100-01-01']);
     expect(none.code).toBe(EXIT.FAILURE);
     expect(none.err).toMatch(/no labelled part with an image labelled since then: nothing exported/);
     expect(existsSync(join(tmp, 'none'))).toBe(false);
@@ -135,10 +124,10 @@ describe('inspectd export-dataset', () => {
     const db = new Database(oldDb);
     migrate(db, MIGRATIONS.slice(0, 4));
     db.close();
-    const old = await cli(['export-dataset', '--db', oldDb, '--images', images, '--out', join(tmp, 'o')]);
+    const old = await run(['export-dataset', '--db', oldDb, '--images', images, '--out', join(tmp, 'o')]);
     expect(old.code).toBe(EXIT.FAILURE);
     expect(old.err).toMatch(/has no labels table \(schema version 4\)/);
-    const missing = await cli(['export-dataset', '--db', join(tmp, 'nope.db'), '--images', images, '--out', join(tmp, 'o')]);
+    const missing = await run(['export-dataset', '--db', join(tmp, 'nope.db'), '--images', images, '--out', join(tmp, 'o')]);
     expect(missing.code).toBe(EXIT.FAILURE);
     expect(missing.err).toMatch(/database .*nope\.db does not exist/);
   });

@@ -5,28 +5,19 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { labelTopics } from '../../src/publish/labelTopic.js';
 import { isPassSample } from '../../src/store/labelTypes.js';
 import { openStore } from '../../src/store/sqlite.js';
 import type { Store, StoreOptions } from '../../src/store/types.js';
-import { frame, recordingLog, result, tempDir } from './fixtures.js';
+import { frame, perTestStores, recordingLog, result } from './fixtures.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let stores: Store[] = [];
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
-afterEach(async () => {
-  for (const s of stores) await s.close();
-  stores = [];
-  await cleanup();
-});
+const stores = perTestStores();
 
 let clock = 1_800_000_000_000;
 async function open(over: Partial<StoreOptions> = {}) {
-  const store = await openStore({ database: join(dir, 'inspectd.db'), imagesDir: join(dir, 'images'), retentionDays: 0, imagesQuotaMb: 10, flushMs: 60_000, log: recordingLog(), now: () => clock, ...over });
-  stores.push(store);
-  return store;
+  const dir = stores.dir();
+  return stores.track(await openStore({ database: join(dir, 'inspectd.db'), imagesDir: join(dir, 'images'), retentionDays: 0, imagesQuotaMb: 10, flushMs: 60_000, log: recordingLog(), now: () => clock, ...over }));
 }
 
 const img = (seq: number, ts: number, verdict: 'pass' | 'reject' | 'error') => ({ pixels: frame(16, 12, 1, 90), width: 16, height: 12, channels: 1 as const, map: null, seq, ts, verdict });
@@ -91,7 +82,7 @@ describe('labels table', () => {
     await fill(store, 7);
     store.labels.set({ station: 'st1', seq: 7, ts: result(7).ts, label: 'good', who: 'a' });
     await store.close();
-    const db = new Database(join(dir, 'inspectd.db'));
+    const db = new Database(join(stores.dir(), 'inspectd.db'));
     expect(() => db.prepare("INSERT INTO labels (station, seq, part_ts, label, who, ts, verdict, threshold) VALUES ('st1', 7, ?, 'defect', 'x', 1, 'reject', 0.8)").run(result(7).ts)).toThrow(/UNIQUE/);
     expect(() => db.prepare("INSERT INTO labels (station, seq, part_ts, label, who, ts, verdict, threshold) VALUES ('st1', 8, 1, 'maybe', 'x', 1, 'reject', 0.8)").run()).toThrow(/CHECK/);
     db.close();
