@@ -7,6 +7,7 @@ import { evalCmd } from './evalCmd.js';
 import { calibrateCmd } from './calibrate.js';
 import { runCmd } from './runCmd.js';
 import { prepDatasetCmd, trainCmd } from './trainCmds.js';
+import { exportDatasetCmd } from './exportDataset.js';
 
 export type Values = Record<string, string | boolean | undefined>;
 export interface Command extends CommandSpec {
@@ -50,6 +51,7 @@ const SPECS: Record<string, CommandSpec & Pick<Command, 'run' | 'passthrough'>> 
     flags: {
       model, good: { type: 'string', arg: 'DIR', help: 'folder of good images from this station', required: true },
       png: { type: 'string', arg: 'FILE', help: 'write the score histogram as PNG', default: 'none' },
+      labelled: { type: 'string', arg: 'DIR', help: 'an export-dataset folder (good/, defect/): false-reject and miss rates on those labelled parts at the proposed threshold', default: 'none' },
       json, workers,
     },
     run: calibrateCmd,
@@ -63,6 +65,17 @@ const SPECS: Record<string, CommandSpec & Pick<Command, 'run' | 'passthrough'>> 
       limit: { type: 'string', arg: 'N', help: 'only the first N images', default: 'all' },
     },
     run: prepDatasetCmd,
+  },
+  'export-dataset': {
+    summary: 'the parts labelled on the Review page as OUT/good/ and OUT/defect/ (PNG, for eval and train) plus OUT/labels.csv',
+    flags: {
+      db: { type: 'string', arg: 'PATH', help: "the daemon's SQLite database (storage.database; read only)", required: true },
+      images: { type: 'string', arg: 'DIR', help: 'its saved-images folder (storage.images)', required: true },
+      out: { type: 'string', arg: 'DIR', help: 'a new (or empty) folder; an existing one is never written over', required: true },
+      since: { type: 'string', arg: 'WHEN', help: 'only parts labelled since then: 2024-05-01 (UTC), 2024-05-01T06:00 (local) or ms since 1970', default: 'every label' },
+      json,
+    },
+    run: exportDatasetCmd,
   },
   train: {
     args: '[train options]',

@@ -210,6 +210,14 @@ export const OpcuaSchema = z
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) ctx.addIssue({ code: 'custom', path: ['users'], message: `opcua.users lists '${dup}' twice` });
   });
+export const ReviewSchema = z.strictObject({
+  /**
+   * Every Nth passed part (by seq) is saved with its heatmap and offered in the review queue beside
+   * the rejects, so people also check what the station lets through. 0 = rejects only. Sampled
+   * images count against storage.images_quota_mb like rejects (at 30 fps, 1 in 1000 ≈ 2600 a day).
+   */
+  pass_every: z.number().int().min(0).max(1_000_000).default(1000),
+});
 
 export const ConfigSchema = z.strictObject({
   version: z.literal(1).default(1),
@@ -222,6 +230,7 @@ export const ConfigSchema = z.strictObject({
   http: HttpSchema.default({ enabled: true, host: '127.0.0.1', port: 8080, stall_s: 10 }),
   modbus: ModbusSchema.default({ enabled: false, host: '127.0.0.1', port: 5020, unit_id: 1 }),
   opcua: OpcuaSchema.default({ enabled: false, host: '127.0.0.1', port: 4840, security_modes: ['sign_and_encrypt'], security_policies: [...OPCUA_POLICIES], anonymous: false, users: [], trust_unknown_clients: false }),
+  review: ReviewSchema.default({ pass_every: 1000 }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
 });
 

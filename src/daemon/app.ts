@@ -10,6 +10,8 @@ import { EventBus } from '../events/bus.js';
 import type { InspectionResult } from '../events/types.js';
 import { preprocessImage } from '../preprocess/index.js';
 import { outboxTopics } from '../publish/topics.js';
+import { labelTopics } from '../publish/labelTopic.js';
+import { isPassSample } from '../store/labelTypes.js';
 import type { Publisher } from '../publish/types.js';
 import type { Store } from '../store/types.js';
 import type { Inspector } from '../model/types.js';
@@ -85,6 +87,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   let pausedSkipped = 0; // frames taken from the camera and discarded while paused
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
   const clientId = mqttClientId(config, hostname());
+  const passSample = (seq: number) => isPassSample(seq, config.review.pass_every); // saved with their heatmap, for the review queue
 
   function start(): Promise<void> {
     const p = open();
@@ -122,6 +125,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     store = await openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
       retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix) : undefined,
+      labelTopicsFor: config.mqtt.url ? labelTopics(config.mqtt.topic_prefix) : undefined,
       log: log.child({ stage: 'store' }), onFault: storeFaults.raise,
     });
     steps.push({ name: 'store', close: () => store!.close() });
@@ -196,7 +200,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     if (config.http.enabled) {
       const { attachWeb } = await import('../web/attach.js');
       const web = await attachWeb({
-        http: config.http, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
+        http: config.http, review: config.review, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
         command: commandHandler, stats: () => appStats(), latest: () => latest, lastDecisionAt: () => lastDecisionAt,
         token: config.http.token_file ? readSecret(config.http.token_file, envs.env) ?? null : null,
       });
@@ -215,6 +219,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       getThreshold: () => controls.threshold, scoreRule: inspector.card.score.rule, onError: config.gpio.on_error,
       // Heatmaps feed saved evidence and the dashboard; a later save_images command without either gets plain frames.
       wantMaps: controls.saveImages !== 'none' || config.http.enabled, inflight: config.model.workers + 1,
+      mapAlways: (seq) => controls.saveImages !== 'none' && passSample(seq),
       onInspected: onInspected,
     });
     dropFrame = pipeline.dropped; // bound before the event loop turns: no drop can come earlier
@@ -233,7 +238,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     stats.add(r);
     if (r.verdict === 'error') watchdog?.failed();
     else watchdog?.progress();
-    const save = controls.saveImages === 'all' || (controls.saveImages === 'rejects' && r.verdict !== 'pass');
+    const save = controls.saveImages === 'all' || (controls.saveImages === 'rejects' && (r.verdict !== 'pass' || passSample(r.seq)));
     if (save && x.pre) {
       const p = x.pre;
       store!.record(r, { pixels: p.pixels, width: p.tensor.width, height: p.tensor.height, channels: p.tensor.channels, map: x.map ?? null, seq: r.seq, ts: r.ts, verdict: r.verdict });
@@ -293,7 +298,5 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
 
   const appStats = () => ({ ...stats.peek(source?.stats().dropped ?? 0), controls: { ...controls }, paused_skipped: pausedSkipped, store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats(), camera: source?.stats() });
 
-  return {
-    start, stop, done, stats: appStats,
-  };
+  return { start, stop, done, stats: appStats };
 }

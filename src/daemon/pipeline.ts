@@ -47,6 +47,8 @@ export interface PipelineDeps {
   onError: 'reject' | 'pass';
   /** Whether rejected frames' SSIM maps are needed (for saved heatmap images). */
   wantMaps: boolean;
+  /** Frames (by seq) whose map is wanted whatever their score: passes sampled for review. */
+  mapAlways?: (seq: number) => boolean;
   /** Monotonic clock in ms, same as Frame.capturedAt. */
   now: () => number;
   /** Called once per frame, in seq order, after the PLC has its decision. Must not throw. */
@@ -64,8 +66,9 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
   const t0 = d.now();
   let pre: Preprocessed | undefined;
   let t1 = t0;
-  // Maps only for frames below the threshold: they are what gets saved and shown as evidence.
-  const opts = { wantMap: d.wantMaps, mapIfScoreBelow: threshold };
+  // Maps only for frames below the threshold (what gets saved and shown as evidence), and for the
+  // passes sampled for review, whose saved image must show the same heatmap a reject's does.
+  const opts = { wantMap: d.wantMaps, mapIfScoreBelow: d.mapAlways?.(frame.seq) ? undefined : threshold };
   try {
     if (frame.error) throw new InspectdError(frame.error.code, frame.error.message);
     let out: InspectorOutcome;

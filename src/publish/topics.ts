@@ -5,13 +5,14 @@
  *   <prefix>/<station>/alert      one JSON per reject or error, QoS 1 via the outbox
  *   <prefix>/<station>/stats      periodic StatsSnapshot, QoS 0
  *   <prefix>/<station>/fault      camera/model faults, QoS 1
+ *   <prefix>/<station>/label      one JSON per operator label (review queue), QoS 1 via the outbox (labelTopic.ts)
  *   <prefix>/<station>/set/<name> commands in; answers on <prefix>/<station>/response
  */
 import { InspectdError } from '../errors.js';
 import type { InspectionResult, Verdict } from '../events/types.js';
 import type { OutboxMessage } from '../store/types.js';
 
-export type EventTopic = 'status' | 'result' | 'alert' | 'stats' | 'fault' | 'response';
+export type EventTopic = 'status' | 'result' | 'alert' | 'stats' | 'fault' | 'response' | 'label';
 
 /** Command names are one topic level: lowercase words, digits, '-' and '_'. */
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;

@@ -36,3 +36,32 @@ export function tooFewGoods(n: number): string | null {
     ? `only ${n} good images (< ${MIN_CALIBRATION_GOODS}): the threshold and the expected false-reject rate are uncertain; calibrate again with more good parts of this station`
     : null;
 }
+
+/** One share with its 95 % Wilson interval: `count` of `n`. */
+export interface Share {
+  count: number;
+  n: number;
+  rate: number;
+  ci95: [number, number];
+}
+
+function share(count: number, n: number): Share {
+  return { count, n, rate: n ? count / n : 0, ci95: wilson(count, n) };
+}
+
+/** A threshold checked against parts people labelled (the review queue, or an exported folder). */
+export interface LabelledRates {
+  threshold: number;
+  /** Parts labelled good that this threshold rejects (score < threshold). */
+  false_reject: Share;
+  /** Parts labelled defect that this threshold passes (score ≥ threshold): they would reach the customer. */
+  miss: Share;
+}
+
+export function labelledRates(goodScores: ArrayLike<number>, defectScores: ArrayLike<number>, threshold: number): LabelledRates {
+  let rejected = 0;
+  for (let i = 0; i < goodScores.length; i++) if (goodScores[i] < threshold) rejected++;
+  let passed = 0;
+  for (let i = 0; i < defectScores.length; i++) if (defectScores[i] >= threshold) passed++;
+  return { threshold, false_reject: share(rejected, goodScores.length), miss: share(passed, defectScores.length) };
+}

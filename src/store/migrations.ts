@@ -86,7 +86,37 @@ const v4: Migration = (db) => {
   `);
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
+const v5: Migration = (db) => {
+  // Operator labels from the review queue ("good part" / "defect"). A row copies what the part's
+  // inspection said (verdict, score, threshold, image) so labels stay usable for calibration and
+  // export-dataset after retention has removed the inspection row. Relabelling keeps history: the
+  // old row gets superseded_ts, and exactly one row per part (station, seq, part_ts) is current.
+  db.exec(`
+    CREATE TABLE labels (
+      id            INTEGER PRIMARY KEY,
+      station       TEXT    NOT NULL,
+      seq           INTEGER NOT NULL,
+      part_ts       INTEGER NOT NULL,
+      label         TEXT    NOT NULL CHECK (label IN ('good', 'defect')),
+      who           TEXT    NOT NULL,
+      ts            INTEGER NOT NULL,
+      verdict       TEXT    NOT NULL CHECK (verdict IN ('pass', 'reject', 'error')),
+      score         REAL,
+      score_rule    TEXT,
+      threshold     REAL    NOT NULL,
+      image_path    TEXT,
+      superseded_ts INTEGER
+    );
+    CREATE UNIQUE INDEX labels_current ON labels (station, seq, part_ts) WHERE superseded_ts IS NULL;
+    CREATE INDEX labels_ts ON labels (ts);
+    -- The review queue's sampled passes: newest rows that have a saved image, without walking
+    -- every pass (most have none; only rows with an image are in it). verdict and seq ride along
+    -- so the sample filter is read from the index, not from each row (save_images: all).
+    CREATE INDEX inspections_saved ON inspections (ts, verdict, seq) WHERE image_path IS NOT NULL;
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5];
 
 /**
  * Bring the schema to the latest version, one transaction per step so a crash mid-upgrade leaves

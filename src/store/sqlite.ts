@@ -10,18 +10,8 @@ import { migrate } from './migrations.js';
 import { deleteOlderThan } from './retention.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { RowWriter, type OutboxState, type PendingRow, type StoreCounters } from './writer.js';
-import type {
-  InspectionRow,
-  OutboxRow,
-  RejectImageInput,
-  SinkLog,
-  Store,
-  StoreOptions,
-  StoreStats,
-  StoredSetting,
-  ThresholdChange,
-  VerdictCounts,
-} from './types.js';
+import type { InspectionRow, OutboxRow, RejectImageInput, SinkLog, Store, StoreOptions, StoreStats, StoredSetting, ThresholdChange, VerdictCounts } from './types.js';
+import { SqliteLabels } from './labels.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -65,6 +55,7 @@ class SqliteStore implements Store {
   private closing: Promise<void> | null = null;
   private lastErrorLog = 0;
   private readonly health: WriteHealth;
+  readonly labels: SqliteLabels;
 
   constructor(
     private readonly db: Database.Database,
@@ -101,6 +92,7 @@ class SqliteStore implements Store {
       log: opts.log,
       onEvicted: (paths) => this.forgetImages(paths),
     });
+    this.labels = new SqliteLabels({ db, now: this.now, outbox: this.outbox, topicsFor: opts.labelTopicsFor, onOutboxDropped: (n) => (this.counters.outbox_dropped += n), guard: (w, fn) => this.guard(w, fn) });
   }
 
   /** The quota deleted these files: no row, written or still queued, may point at them. */

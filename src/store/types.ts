@@ -1,4 +1,5 @@
 import type { InspectionResult, Verdict } from '../events/types.js';
+import type { LabelStore, LabelTopicsFor } from './labelTypes.js';
 
 /** The slice of a pino logger the sinks use (a pino Logger satisfies it). */
 export interface SinkLog {
@@ -71,6 +72,8 @@ export interface StoreOptions {
   flushMs?: number;
   /** MQTT messages for one result (topic rules live in publish/). Default: none. */
   topicsFor?: (result: InspectionResult) => OutboxMessage[];
+  /** MQTT messages for a new operator label, written in the label's transaction. Default: none. */
+  labelTopicsFor?: LabelTopicsFor;
   /** Delivered outbox rows are kept this long for diagnosis. Default 1 h. */
   outboxRetentionHours?: number;
   /** Bound on undelivered outbox rows; beyond it the oldest are dropped and counted. Default 200 000. */
@@ -174,6 +177,8 @@ export interface StoreStats {
 }
 
 export interface Store {
+  /** Operator labels from the review queue (labels.ts). */
+  readonly labels: LabelStore;
   /** Queue a row (and its outbox messages). With `image`, the JPEG is saved first so the row carries its path. Never throws. */
   record(result: InspectionResult, image?: RejectImageInput): void;
   /** Write a side-by-side JPEG; relative path, or null when not saved (paused, quota 0, error). Never rejects. */

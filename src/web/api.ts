@@ -7,6 +7,7 @@ import { healthOf, type Health } from './health.js';
 import { HttpError, numberIn, optString, readJson, sendJson } from './http.js';
 import type { LiveState } from './live.js';
 import { statNum } from './metrics.js';
+import { labelledAt } from './review.js';
 import { histogram, preview } from './scores.js';
 import type { WebContext } from './types.js';
 
@@ -87,6 +88,8 @@ export function apiRoutes(d: ApiDeps): Record<string, Handler> {
         histogram: histogram(scores, bins, undefined, proposed === null ? [current] : [current, proposed]),
         current: preview(scores, current),
         proposed: proposed === null ? null : { threshold: proposed, ...preview(scores, proposed) },
+        // The parts people labelled in the review queue, at the threshold shown.
+        labelled: labelledAt(ctx, proposed ?? current),
       });
     },
 
@@ -119,7 +122,8 @@ export function apiRoutes(d: ApiDeps): Record<string, Handler> {
 
     'GET /api/calibration': (_req, res, url) => {
       const bins = url.searchParams.has('bins') ? numberIn(url.searchParams.get('bins'), 'bins', 1, 200, { integer: true }) : 30;
-      sendJson(res, 200, d.calibration.view(bins));
+      const v = d.calibration.view(bins);
+      sendJson(res, 200, { ...v, labelled: v.proposed === null ? null : labelledAt(ctx, v.proposed) });
     },
 
     'POST /api/calibration/start': async (req, res) => {

@@ -4,7 +4,7 @@
  * behaviour lives in the compiled modules of ./client (served under /static/).
  */
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function pageHtml(station: string): string {
   const st = esc(station);
@@ -23,6 +23,7 @@ export function pageHtml(station: string): string {
   <span id="model" class="muted"></span>
   <span id="health" class="pill">…</span>
   <span id="conn" class="pill">connecting…</span>
+  <a id="review-link" class="navlink" href="/review">Review parts →</a>
 </header>
 <main>
   <section class="card" id="frame-panel">
@@ -63,6 +64,7 @@ export function pageHtml(station: string): string {
       <button id="thr-apply" type="submit">Apply threshold</button>
       <span id="thr-msg" class="msg"></span>
     </form>
+    <p id="thr-labelled" class="small muted"></p>
     <h3>Threshold changes</h3>
     <ul id="thr-log" class="log small"></ul>
   </section>
@@ -86,6 +88,7 @@ export function pageHtml(station: string): string {
       <button id="calib-apply" type="button" disabled>Apply proposed threshold</button>
       <span id="calib-msg" class="msg"></span>
     </div>
+    <p id="calib-labelled" class="small muted"></p>
   </section>
 </main>
 <dialog id="viewer">
@@ -116,6 +119,7 @@ main { display:grid; grid-template-columns: minmax(300px, 1.3fr) minmax(260px, 1
 .wide { grid-column: 1 / -1; }
 .row { display:flex; gap:12px; align-items:center; flex-wrap:wrap; margin:4px 0; }
 .muted { color:var(--muted); } .small { font-size:12px; }
+a.navlink { margin-left:auto; color:var(--accent); text-decoration:none; border:1px solid var(--line); border-radius:8px; padding:10px 16px; font-size:16px; } a.navlink:hover { border-color:var(--accent); }
 .pill { border:1px solid var(--line); border-radius:999px; padding:2px 10px; font-size:12px; }
 .pill.ok { border-color:var(--ok); color:var(--ok); } .pill.bad { border-color:var(--bad); color:var(--bad); }
 .badge { font-weight:700; padding:2px 10px; border-radius:4px; background:var(--line); text-transform:uppercase; }

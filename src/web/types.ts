@@ -22,6 +22,8 @@ export interface LatestFrame {
 /** Everything the supervisor's web surface may see or do, handed over by the composition root. */
 export interface WebContext {
   http: Readonly<Config['http']>;
+  /** The review queue's pass sample (review.pass_every); absent = rejects only. */
+  review?: Readonly<Config['review']>;
   station: string;
   card: ModelCard;
   /** 'inspected' per part, 'stats' per interval, 'fault' on camera/GPIO faults. */

@@ -8,12 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { COMMANDS } from '../../src/cli/commands.js';
-import { dispatch } from '../../src/cli/dispatch.js';
 import { EXIT } from '../../src/cli/exitCodes.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { trainArgv } from '../../src/cli/trainCmds.js';
+import { cli as runCli } from './io.js';
 
 const ROOT = resolve(__dirname, '../..');
 const MAIN = join(ROOT, 'dist/daemon/main.js');
@@ -21,17 +19,7 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 const tmp = mkdtempSync(join(tmpdir(), 'inspectd-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (b) => (o += b));
-  err.on('data', (b) => (e += b));
-  const io: CliIo = { out, err, interactive: false, env: {}, cwd: tmp, pid: process.pid, signal: new AbortController().signal };
-  const code = await dispatch(args, io);
-  return { code, out: o, err: e };
-}
+const cli = (args: string[]) => runCli(args, tmp);
 
 /** A config that names a model file that does not exist: valid YAML, would not start. */
 function badConfig(): string {

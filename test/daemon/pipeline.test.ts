@@ -95,6 +95,23 @@ describe('pipeline', () => {
     ]);
   });
 
+  it('heatmaps: for parts below the threshold, and for the passes mapAlways picks (the review sample) whatever their score', async () => {
+    const asked: Array<[number, number | undefined]> = [];
+    const { d, out } = deps({ scores: { 1: 0.9, 2: 0.9, 3: 0.2, 4: 0.9 }, wantMaps: true, mapAlways: (seq) => seq % 2 === 0 });
+    d.inspector = {
+      // As the worker decides: a map when asked for one and the score is below mapIfScoreBelow (or there is no bound).
+      inspect: async (t, o) => {
+        const seq = t.data[0];
+        asked.push([seq, o.mapIfScoreBelow]);
+        const score = ({ 1: 0.9, 2: 0.9, 3: 0.2, 4: 0.9 } as Record<number, number>)[seq];
+        return { score, inferMs: 1, scoreMs: 0.1, map: o.wantMap && (o.mapIfScoreBelow === undefined || score < o.mapIfScoreBelow) ? new Float32Array(4) : undefined };
+      },
+    };
+    await runPipeline(from([frame(1), frame(2), frame(3), frame(4)]), d);
+    expect(asked.sort((a, b) => a[0] - b[0])).toEqual([[1, 0.5], [2, undefined], [3, 0.5], [4, undefined]]);
+    expect(out.map((x) => [x.result.seq, x.result.verdict, x.map !== undefined])).toEqual([[1, 'pass', false], [2, 'pass', true], [3, 'reject', true], [4, 'pass', true]]);
+  });
+
   it('decides in sequence order even when later frames finish first', async () => {
     const { d, out, plc } = deps({ scores: { 1: 0.9, 2: 0.1, 3: 0.7, 4: 0.2 }, delays: { 1: 30, 2: 0, 3: 15, 4: 0 } });
     await runPipeline(from([frame(1), frame(2), frame(3), frame(4)]), d);

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { InspectionResult } from '../../src/events/types.js';
 import type { SinkLog } from '../../src/store/types.js';
 
@@ -69,3 +70,20 @@ export const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Compile-time check (tsc over test/): the daemon's pino logger can be handed to the sinks as is. */
 export const pinoIsASinkLog = (l: import('pino').Logger): SinkLog => l;
+
+/**
+ * A fresh temp folder per test, and every store a test opens (`track`) closed after it, then the
+ * folder removed. Call at the top of a test file: it registers vitest's beforeEach/afterEach.
+ */
+export function perTestStores(): { dir: () => string; track: <S extends { close(): Promise<void> }>(s: S) => S } {
+  let dir = '';
+  let cleanup: () => Promise<void> = async () => {};
+  let open: Array<{ close(): Promise<void> }> = [];
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => {
+    for (const s of open) await s.close();
+    open = [];
+    await cleanup();
+  });
+  return { dir: () => dir, track: (s) => (open.push(s), s) };
+}

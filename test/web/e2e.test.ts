@@ -4,34 +4,18 @@
  * histogram, runs a calibration and sets a threshold through the page; the change must reach
  * the daemon (/api/state) and SQLite (threshold_changes, with who). SIGTERM must exit 0.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitFor } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/mosquitto.js';
+import { ensureBuilt, launchChromium, startReplayDaemon } from './endToEnd.js';
 import { ROOT } from './harness.js';
 
-/** The shipped model when it exists, else the tiny fixture (untrained: every part scores alike). */
-const MODEL = existsSync(join(ROOT, 'models/casting-int8.onnx')) ? join(ROOT, 'models/casting-int8.onnx') : join(ROOT, 'test/fixtures/model/tiny_gray.onnx');
-const SAMPLES = join(ROOT, 'samples/casting');
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-output/dashboard.png');
-const CLI = join(ROOT, 'dist/daemon/main.js');
-
-/** Rebuild when a dashboard source is newer than its compiled file (npm test builds first anyway). */
-function ensureBuilt(): void {
-  const stale = (dir: string): boolean =>
-    readdirSync(join(ROOT, 'src', dir), { withFileTypes: true }).some((e) => {
-      if (e.isDirectory()) return stale(join(dir, e.name));
-      if (!e.name.endsWith('.ts')) return false;
-      const out = join(ROOT, 'dist', dir, e.name.replace(/\.ts$/, '.js'));
-      return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', dir, e.name)).mtimeMs;
-    });
-  if (!existsSync(CLI) || stale('web')) execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { stdio: 'inherit' });
-}
 
 describe('dashboard end to end (built daemon, replay, headless Chromium)', () => {
   let dir: string;
@@ -43,33 +27,10 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
   let url: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)`);
     ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'inspectd-e2e-'));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const cfg = join(dir, 'config.yaml');
-    writeFileSync(cfg, [
-      'station: e2e-1',
-      `camera: { source: replay, path: "${SAMPLES}", fps: 10, loop: true }`,
-      `model: { path: "${MODEL}", threshold: auto }`,
-      `gpio: { backend: sim, sim_log: "${join(dir, 'gpio.jsonl')}" }`,
-      `storage: { database: "${join(dir, 'inspectd.db')}", images: "${join(dir, 'images')}" }`,
-      'mqtt: { url: "" }',
-      `http: { port: ${port}, stall_s: 5 }`,
-      'log: { level: warn }',
-    ].join('\n'));
-    daemon = spawn(process.execPath, [CLI, 'run', '--config', cfg], { cwd: dir, env: { ...process.env, NOTIFY_SOCKET: '' } });
-    daemon.stdout!.on('data', (d) => (output += d));
-    daemon.stderr!.on('data', (d) => (output += d));
-    exit = new Promise((r) => daemon.on('exit', (code) => r(code)));
-    await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200, `daemon healthy\n${output}`, 60_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // playwright gives every launch a fresh, empty profile (its own --user-data-dir).
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ url, child: daemon, exit } = await startReplayDaemon({ dir, station: 'e2e-1', fps: 10, onOutput: (d) => (output += d) }));
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     page.on('pageerror', (e) => (output += `\n[page error] ${e.message}`));
   }, 120_000);

@@ -42,7 +42,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { token?: string | null; stallS?: number; card?: ModelCard; web?: WebOptions; mqtt?: Record<string, unknown> } = {}): Promise<Harness> {
+export async function startHarness(o: { token?: string | null; stallS?: number; card?: ModelCard; web?: WebOptions; mqtt?: Record<string, unknown>; passEvery?: number } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'inspectd-web-'));
   const imagesDir = join(dir, 'images');
   const database = join(dir, 'inspectd.db');
@@ -60,6 +60,7 @@ export async function startHarness(o: { token?: string | null; stallS?: number; 
   const server = await attachWeb(
     {
       http: { enabled: true, host: '127.0.0.1', port: 0, stall_s: o.stallS ?? 10 },
+      review: { pass_every: o.passEvery ?? 0 },
       station, card: o.card ?? loadCard(), bus, store, imagesDir, controls, log, token: o.token ?? null,
       command: async (name, payload) => {
         commands.push({ name, payload });

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { $, fmtScore, fmtTime, getJson, latestOnly, postJson, text, throttle } from './dom.js';
 import { drawHistogram, type Line } from './histogram.js';
+import { labelledText } from './labelled.js';
 import type { CalibrationView, HistogramReply, ThresholdChange } from './types.js';
 
 /**
@@ -29,6 +30,7 @@ export async function refreshHistogram(): Promise<void> {
   const errs = p.errors ? ` (${p.errors} could not be inspected)` : '';
   text('thr-preview', `${h.proposed ? 'at' : 'now'} ${fmtScore(p.threshold)}: ${p.rejected} of the last ${p.n} parts rejected (${pct} %)${errs}`);
   text('hist-n', `last ${h.current.n} parts`);
+  text('thr-labelled', h.labelled ? labelledText(h.labelled) : '');
   const lines: Line[] = [{ value: current, cls: 'thr', label: 'current threshold' }];
   if (h.proposed) lines.push({ value: h.proposed.threshold, cls: 'thr-prop', label: 'proposed threshold' });
   drawHistogram($<SVGSVGElement>('hist'), h.histogram, lines, p.threshold);
@@ -89,6 +91,7 @@ function showCalibration(c: CalibrationView): void {
   text('calib-status', c.state === 'idle' ? 'idle' : `${c.state}: ${c.count} / ${c.target} parts${skipped}`);
   text('calib-proposed', c.proposed === null ? '—' : `${fmtScore(c.proposed)}${c.state === 'done' ? '' : ' (so far)'}${c.proposed_rejects ? ` · would reject ${c.proposed_rejects} of these good parts` : ''}`);
   $<HTMLButtonElement>('calib-apply').disabled = c.state !== 'done';
+  text('calib-labelled', c.proposed === null ? '' : labelledText(c.labelled));
   drawHistogram($<SVGSVGElement>('calib-hist'), c.histogram, c.proposed === null ? [] : [{ value: c.proposed, cls: 'thr-prop', label: 'proposed' }], c.proposed);
 }
 

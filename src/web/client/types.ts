@@ -1,5 +1,6 @@
 /** Shapes of the JSON the server sends (mirrors src/web/api.ts and live.ts; kept apart so the browser bundle imports no server code). */
 import type { Hist } from './histogram.js';
+import type { Labelled } from './labelled.js';
 
 export interface Counters {
   inspected: number | null; passed: number | null; rejected: number | null; errors: number | null; dropped: number | null;
@@ -16,6 +17,6 @@ export interface State {
   health: { ok: boolean; reason?: string };
 }
 export interface Preview { n: number; below: number; errors: number; rejected: number }
-export interface HistogramReply { threshold: number; histogram: Hist & { min: number | null; max: number | null }; current: Preview; proposed: (Preview & { threshold: number }) | null }
-export interface CalibrationView { state: string; target: number; count: number; skipped: number; rule: string; proposed: number | null; proposed_rejects: number | null; histogram: Hist }
+export interface HistogramReply { threshold: number; histogram: Hist & { min: number | null; max: number | null }; current: Preview; proposed: (Preview & { threshold: number }) | null; labelled: Labelled | null }
+export interface CalibrationView { state: string; target: number; count: number; skipped: number; rule: string; proposed: number | null; proposed_rejects: number | null; histogram: Hist; labelled: Labelled | null }
 export interface ThresholdChange { ts: number; old: number | null; new: number; who: string; reason: string | null }
