@@ -21,7 +21,7 @@ describe('migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['inspections', 'outbox', 'settings', 'threshold_changes']);
+    expect(tables(db)).toEqual(['inspection_minutes', 'inspections', 'outbox', 'settings', 'threshold_changes']);
     const cols = (db.prepare("SELECT name FROM pragma_table_info('inspections')").pluck().all() as string[]).sort();
     expect(cols).toEqual(
       ['error_code', 'error_message', 'id', 'image_path', 'infer_ms', 'latency_ms', 'preprocess_ms', 'score', 'score_ms', 'score_rule', 'seq', 'source', 'ssim', 'station', 'threshold', 'ts', 'verdict'].sort(),
@@ -67,7 +67,7 @@ describe('migrations', () => {
     store.record(result(4, { score: 0.77, score_rule: 'combo', ssim: 0.63, verdict: 'reject' }));
     await store.close();
     const db = new Database(file, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const rows = db.prepare('SELECT seq, score, score_rule, ssim FROM inspections ORDER BY seq').all();
     db.close();
     expect(rows).toEqual([
