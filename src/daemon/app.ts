@@ -27,6 +27,7 @@ import { restoreSettings } from './settings.js';
 import type { OutputLine } from '../actuate/types.js';
 import { readOpt, tapLevels } from './adapterTaps.js';
 import type { LatestFrame } from '../web/types.js';
+import { ImageLinks } from '../web/links.js';
 
 export interface AppEnv {
   env: Readonly<Record<string, string | undefined>>;
@@ -82,6 +83,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   let announceHa: () => void = () => {};
   let pausedSkipped = 0; // frames taken from the camera and discarded while paused
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
+  const imageLinks = new ImageLinks(); // MQTT payloads link images once the dashboard listens
 
   function start(): Promise<void> {
     const p = open();
@@ -118,7 +120,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const storeFaults = heldFaults((f) => fault(f));
     store = await openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
-      retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix) : undefined,
+      retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix, imageLinks.url) : undefined,
       log: log.child({ stage: 'store' }), onFault: storeFaults.raise,
     });
     steps.push({ name: 'store', close: () => store!.close() });
@@ -194,11 +196,12 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     if (config.http.enabled) {
       const { attachWeb } = await import('../web/attach.js');
       const web = await attachWeb({
-        http: config.http, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
+        http: config.http, dashboard: config.dashboard, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
         command: commandHandler, stats: () => appStats(), latest: () => latest, lastDecisionAt: () => lastDecisionAt,
         token: config.http.token_file ? readSecret(config.http.token_file, envs.env) ?? null : null,
       });
-      log.info({ url: web.url }, 'dashboard listening');
+      imageLinks.base = web.baseUrl;
+      log.info({ url: web.url, links: web.baseUrl }, 'dashboard listening');
       steps.push({ name: 'http', close: () => web.close() });
     }
 

@@ -8,6 +8,7 @@ import type { FrameRenderer } from './frame.js';
 import { HttpError, SECURITY_HEADERS, send, sendError, sendJson } from './http.js';
 import type { Metrics } from './metrics.js';
 import { PAGE_CSS, pageHtml, unauthorizedHtml } from './page.js';
+import { shiftRoutes, type ShiftView } from './shiftApi.js';
 import type { SseHub } from './sse.js';
 
 /** Every route of the web surface, with the access rules of auth.ts applied in one place. */
@@ -16,6 +17,7 @@ export interface RouterDeps extends ApiDeps {
   hub: SseHub;
   metrics: Metrics;
   renderer: FrameRenderer;
+  shift: ShiftView;
   assets: ClientAssets;
   boundToLoopback: boolean;
   log: Logger;
@@ -25,6 +27,7 @@ export function createRouter(d: RouterDeps): (req: IncomingMessage, res: ServerR
   const { ctx } = d;
   const routes: Record<string, Handler> = {
     ...apiRoutes(d),
+    ...shiftRoutes(d.shift),
     'GET /': (_req, res) => send(res, 200, pageHtml(ctx.station), 'text/html; charset=utf-8'),
     'GET /static/app.css': (_req, res) => send(res, 200, PAGE_CSS, 'text/css; charset=utf-8'),
     'GET /events': (req, res) => d.hub.accept(req, res),

@@ -22,6 +22,8 @@ export interface LatestFrame {
 /** Everything the supervisor's web surface may see or do, handed over by the composition root. */
 export interface WebContext {
   http: Readonly<Config['http']>;
+  /** Shifts, time zone and status bands of the shift view. */
+  dashboard: Readonly<Config['dashboard']>;
   station: string;
   card: ModelCard;
   /** 'inspected' per part, 'stats' per interval, 'fault' on camera/GPIO faults. */
@@ -37,6 +39,8 @@ export interface WebContext {
   latest: () => LatestFrame | null;
   /** Monotonic ms (performance.now) of the last decision, null before the first. */
   lastDecisionAt: () => number | null;
+  /** Wall clock, ms (shift windows). Default Date.now. */
+  wallNow?: () => number;
   /** Bearer token when configured (already read from token_file). */
   token: string | null;
   log: Logger;
@@ -45,5 +49,7 @@ export interface WebContext {
 export interface WebServer {
   /** e.g. http://127.0.0.1:8080 (the real port when 0 was configured). */
   url: string;
+  /** Base of links other machines follow (http.public_url, or the listening address with the hostname for 0.0.0.0). */
+  baseUrl: string;
   close(): Promise<void>;
 }
