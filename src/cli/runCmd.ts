@@ -2,6 +2,7 @@ import type { Values } from './commands.js';
 import { type CliIo, line } from './io.js';
 import { req } from './evalCmd.js';
 import { checkConfig } from '../config/check.js';
+import { configWarnings } from '../config/history.js';
 import { formatProblem } from '../config/load.js';
 import { createApp } from '../daemon/app.js';
 import { prepareDataPaths } from './dataPaths.js';
@@ -30,6 +31,7 @@ export async function runCmd(v: Values, _pos: string[], io: CliIo): Promise<numb
     return EXIT.USAGE;
   }
   const log = createLogger({ level: config.log.level, station: config.station, out: io.out, format: logFormat(Boolean(io.outIsTTY), io.env) });
+  for (const w of configWarnings(config)) log.warn({ code: w.code, ...w.figures }, w.message);
   const app = createApp(config, { env: io.env, pid: io.pid, log });
   // The deadline runs from the stop request: a signal during start-up stops the start-up too
   // (app.start() returns early), and a start-up stage that hangs cannot hold the stop forever.
