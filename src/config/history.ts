@@ -13,7 +13,7 @@ export interface ConfigWarning {
   figures: Record<string, number>;
 }
 
-/** Bytes a row takes with its indexes (measured on a 2 M-row file: src/bench/shiftQueries.ts). */
+/** Bytes a row takes with its indexes, as storage.max_rows' comment says (the shift bench's short synthetic rows take 117 B). */
 const ROW_BYTES = 230;
 
 export function configWarnings(c: Pick<Config, 'camera' | 'storage'>): ConfigWarning[] {
