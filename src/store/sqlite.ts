@@ -195,6 +195,10 @@ class SqliteStore implements Store {
     return (!this.closed && this.guard('totals', () => minuteTotals(this.minutes, station, from, to))) || { pass: 0, reject: 0, error: 0, dropped: 0 };
   }
 
+  imageSaving(seq: number, ts: number): boolean {
+    return this.writer.queue.some((p) => p.image === 'saving' && p.result.seq === seq && p.result.ts === ts);
+  }
+
   onImageSaved(listener: (e: ImageSaved) => void): () => void {
     this.imageListeners.add(listener);
     return () => this.imageListeners.delete(listener);

@@ -204,6 +204,8 @@ export interface Store {
   minuteCounts(station: string, from: number, to: number): MinuteRow[];
   /** The same counts summed over [from, to). */
   totals(station: string, from: number, to: number): MinuteCounts;
+  /** True while the image given to record() for this part is being written (asked in the same turn as record(); onImageSaved follows). */
+  imageSaving(seq: number, ts: number): boolean;
   /** Called when an image given to record() is written (or given up). Returns an unsubscribe function. */
   onImageSaved(listener: (e: ImageSaved) => void): () => void;
   thresholdChanges(limit: number): ThresholdChange[];

@@ -68,9 +68,8 @@ export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise
   const pushed = () => (hub!.size === 0 ? void live.takeBatch() : hub!.notify());
   const offs = [
     ctx.bus.on('inspected', 'dashboard', (r) => {
-      // The app hands a reject's frame to the store in the same turn (save_images): its JPEG follows.
-      const saving = ctx.controls.saveImages === 'all' || (ctx.controls.saveImages === 'rejects' && r.verdict !== 'pass');
-      live.add(r, saving && r.verdict === 'reject');
+      // The app hands the frame to the store in the same turn, before this event: the store knows whether a JPEG follows.
+      live.add(r, r.verdict !== 'pass' && ctx.store.imageSaving(r.seq, r.ts));
       metrics.observe(r);
       if (calibration.add(r.verdict === 'error' ? null : r.score)) ctx.log.info({ n: calibration.view(1).count }, 'calibration recording finished');
       pushed();

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InspectionResult } from '../../src/events/types.js';
+import { LiveState } from '../../src/web/live.js';
 import { waitFor } from '../helpers/mosquitto.js';
 import { req, result, startHarness, type Harness } from './harness.js';
 
@@ -109,5 +110,20 @@ describe('shift view API', () => {
     expect(newest.image_url).toBe(`http://line-7.plant:8080/images/${newest.image_path}`);
     expect((await req(h.url, `/images/${newest.image_path}`)).status).toBe(200);
     expect((await req(h.url, '/api/state')).json().latest).toMatchObject({ seq: 42, image_path: newest.image_path, image_url: newest.image_url });
+  });
+
+  it('a reject whose image is being written says so, then carries the path, or says it was not saved', () => {
+    const live = new LiveState(10);
+    const none = { recent: () => [] };
+    const a = result(1, { verdict: 'reject', score: 0.1 });
+    const b = result(2, { verdict: 'reject', score: 0.1 });
+    live.add(a, true);
+    live.add(b, true);
+    expect(live.recentRejects(none, 't1', 5).map((r) => [r.seq, r.image_pending, r.image_path])).toEqual([[2, true, null], [1, true, null]]);
+    live.imageSaved({ seq: 1, ts: a.ts, path: 'd/1.jpg' });
+    live.imageSaved({ seq: 2, ts: b.ts, path: null }); // quota 0, paused, or the encode failed
+    expect(live.recentRejects(none, 't1', 5).map((r) => [r.seq, r.image_pending, r.image_path])).toEqual([[2, false, null], [1, false, 'd/1.jpg']]);
+    expect(live.takeBatch().images).toEqual([{ seq: 1, ts: a.ts, image_path: 'd/1.jpg' }, { seq: 2, ts: b.ts, image_path: null }]);
+    expect(live.latest).toMatchObject({ seq: 2, image_path: null });
   });
 });
