@@ -7,7 +7,8 @@ import { ClientAssets, IMAGE_TYPES, resolveInside } from './files.js';
 import type { FrameRenderer } from './frame.js';
 import { HttpError, SECURITY_HEADERS, send, sendError, sendJson } from './http.js';
 import type { Metrics } from './metrics.js';
-import { PAGE_CSS, pageHtml, unauthorizedHtml } from './page.js';
+import { pageHtml, unauthorizedHtml } from './page.js';
+import { PAGE_CSS } from './pageCss.js';
 import { shiftRoutes, type ShiftView } from './shiftApi.js';
 import type { SseHub } from './sse.js';
 

@@ -4,34 +4,21 @@
  * histogram, runs a calibration and sets a threshold through the page; the change must reach
  * the daemon (/api/state) and SQLite (threshold_changes, with who). SIGTERM must exit 0.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../helpers/mosquitto.js';
+import { CLI, ensureBuilt, launchChromium } from './browser.js';
 import { ROOT } from './harness.js';
 
 /** The shipped model when it exists, else the tiny fixture (untrained: every part scores alike). */
 const MODEL = existsSync(join(ROOT, 'models/casting-int8.onnx')) ? join(ROOT, 'models/casting-int8.onnx') : join(ROOT, 'test/fixtures/model/tiny_gray.onnx');
 const SAMPLES = join(ROOT, 'samples/casting');
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-output/dashboard.png');
-const CLI = join(ROOT, 'dist/daemon/main.js');
-
-/** Rebuild when a dashboard source is newer than its compiled file (npm test builds first anyway). */
-function ensureBuilt(): void {
-  const stale = (dir: string): boolean =>
-    readdirSync(join(ROOT, 'src', dir), { withFileTypes: true }).some((e) => {
-      if (e.isDirectory()) return stale(join(dir, e.name));
-      if (!e.name.endsWith('.ts')) return false;
-      const out = join(ROOT, 'dist', dir, e.name.replace(/\.ts$/, '.js'));
-      return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', dir, e.name)).mtimeMs;
-    });
-  if (!existsSync(CLI) || stale('web')) execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { stdio: 'inherit' });
-}
 
 describe('dashboard end to end (built daemon, replay, headless Chromium)', () => {
   let dir: string;
@@ -43,7 +30,6 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
   let url: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)`);
     ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'inspectd-e2e-'));
     const port = await freePort();
@@ -64,12 +50,7 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
     daemon.stderr!.on('data', (d) => (output += d));
     exit = new Promise((r) => daemon.on('exit', (code) => r(code)));
     await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200, `daemon healthy\n${output}`, 60_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // playwright gives every launch a fresh, empty profile (its own --user-data-dir).
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     page.on('pageerror', (e) => (output += `\n[page error] ${e.message}`));
   }, 120_000);
@@ -83,7 +64,8 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
   const counter = async (id: string) => Number(await page.textContent(`#${id}`));
 
   it('shows live counters that move during the run', async () => {
-    await page.goto(url);
+    // The engineer's view (the page opens on the shift view; test/web/shift.e2e.test.ts covers that).
+    await page.goto(`${url}/#station`);
     await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live', undefined, { timeout: 20_000 });
     await page.waitForFunction(() => Number(document.getElementById('c-inspected')?.textContent) > 0, undefined, { timeout: 20_000 });
     const first = await counter('c-inspected');
@@ -155,6 +137,7 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
   });
 
   it('shows saved rejects in the strip; a click opens the full image', async () => {
+    await page.click('#tabs [data-tab="shift"]');
     await page.waitForSelector('#strip .thumb img', { timeout: 30_000 });
     await page.click('#strip .thumb:has(img)');
     await page.waitForFunction(() => {
@@ -162,9 +145,10 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
       return (document.getElementById('viewer') as HTMLDialogElement).open && img.complete && img.naturalWidth > 0;
     }, undefined, { timeout: 10_000 });
     expect(await page.textContent('#viewer-meta')).toMatch(/^#\d+ · reject · score [\d.-]+ \(threshold [\d.-]+, rule combo\)/);
-    // The score is labelled in plain words: what it is and what the threshold does with it.
-    expect(await page.getAttribute('span:has(> #score)', 'title')).toMatch(/higher = better.*below the threshold is rejected/);
     await page.keyboard.press('Escape');
+    // The score is labelled in plain words: what it is and what the threshold does with it.
+    await page.goto(`${url}/#station`);
+    expect(await page.getAttribute('span:has(> #score)', 'title')).toMatch(/higher = better.*below the threshold is rejected/);
     // Let the strip and histogram settle, then keep a picture of the page for people to look at.
     await page.waitForTimeout(1500);
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
