@@ -4,6 +4,7 @@ import type { Values } from './commands.js';
 import { type CliIo, line } from './io.js';
 import { req } from './evalCmd.js';
 import { checkConfig } from '../config/check.js';
+import { configWarnings } from '../config/history.js';
 import { formatProblem } from '../config/load.js';
 import { createApp } from '../daemon/app.js';
 import { prepareDataPaths } from './dataPaths.js';
@@ -57,6 +58,7 @@ async function runClaimed(config: Readonly<Config>, io: CliIo, aborted: Promise<
   const log = createLogger({ level: config.log.level, station: config.station, out: io.out, format: logFormat(Boolean(io.outIsTTY), io.env) });
   if (held.supported) log.debug({ claims: held.keys }, 'station resources claimed on this box');
   else log.warn('claims on ports, files and GPIO lines need Linux: a second station with the same resources is not refused here');
+  for (const w of configWarnings(config)) log.warn({ code: w.code, ...w.figures }, w.message);
   const app = createApp(config, { env: io.env, pid: io.pid, log });
   // The deadline runs from the stop request: a signal during start-up stops the start-up too
   // (app.start() returns early), and a start-up stage that hangs cannot hold the stop forever.

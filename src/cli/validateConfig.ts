@@ -4,13 +4,15 @@ import type { Values } from './commands.js';
 import { type CliIo, UsageError, line } from './io.js';
 import { checkConfig } from '../config/check.js';
 import { crossCollisions, selfCollisions, stationClaims, type Claim } from '../config/claims.js';
+import { configWarnings } from '../config/history.js';
 import { formatProblem, type ConfigProblem } from '../config/load.js';
 import { canonicalPath } from '../util/canonicalPath.js';
 import { EXIT } from './exitCodes.js';
 
 /**
  * `inspectd validate-config`: exit 0 when the config (and its model) would start; else list every
- * problem and exit 2, as `run` does. Several files (`validate-config a.yaml b.yaml`, the stations
+ * problem and exit 2, as `run` does. Warnings (a config that starts but keeps less history than it
+ * says) go to stderr and do not change the exit code. Several files (`validate-config a.yaml b.yaml`, the stations
  * of one box) are also checked against each other: two that would claim the same port, database,
  * images folder, MQTT client id or topics, GPIO line or camera are a problem of each, naming the other.
  */
@@ -18,21 +20,22 @@ export async function validateConfigCmd(v: Values, pos: string[], io: CliIo): Pr
   const given = [...(typeof v.config === 'string' && v.config !== '' ? [v.config] : []), ...pos];
   if (!given.length) throw new UsageError('give the config to check: --config FILE, or several: validate-config A.yaml B.yaml …');
   const files = [...new Map(given.map((f) => [resolve(io.cwd, f), f])).values()]; // the same file twice is one station
-  const checked: Array<{ file: string; station: string | null; claims: Claim[]; problems: ConfigProblem[] }> = [];
+  const checked: Array<{ file: string; station: string | null; claims: Claim[]; problems: ConfigProblem[]; warnings: ReturnType<typeof configWarnings> }> = [];
   for (const file of files) {
     const { config, problems } = await checkConfig(resolve(io.cwd, file), { env: io.env });
     const claims = config ? stationClaims(config, { hostname: hostname(), canonical: canonicalPath }) : [];
     problems.push(...selfCollisions(claims));
-    checked.push({ file, station: config?.station ?? null, claims, problems });
+    checked.push({ file, station: config?.station ?? null, claims, problems, warnings: config ? configWarnings(config) : [] });
   }
   if (checked.length > 1) {
     const cross = crossCollisions(checked.filter((c) => c.station !== null).map((c) => ({ file: c.file, station: c.station!, claims: c.claims })));
     for (const c of checked) c.problems.push(...(cross.get(c.file) ?? []));
   }
-  for (const { file, problems } of checked) {
-    if (v.json) line(io.out, JSON.stringify({ file, valid: problems.length === 0, problems }));
+  for (const { file, problems, warnings } of checked) {
+    if (v.json) line(io.out, JSON.stringify({ file, valid: problems.length === 0, problems, warnings }));
     else if (problems.length) line(io.err, `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map(formatProblem).join('\n')}`);
     else line(io.out, `${file}: valid`);
+    if (!v.json) for (const w of warnings) line(io.err, `warning: ${w.message}`);
   }
   return checked.some((c) => c.problems.length) ? EXIT.USAGE : EXIT.OK;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownZone } from '../util/timeZone.js';
 
 /**
  * The one configuration schema: types, defaults and validation in one place. Every object is
@@ -158,6 +159,48 @@ export const HttpSchema = z.strictObject({
   token_file: z.string().max(PATH_MAX).optional(),
   /** /healthz fails when no frame was decided for this long. */
   stall_s: z.number().positive().default(10),
+  /** Base of the image links in MQTT result/alert and the dashboard's JSON, as other machines reach it. Default http://<host>:<port> (the hostname when host is 0.0.0.0/::). */
+  public_url: z.url({ protocol: /^https?$/, error: 'public_url must be an http:// or https:// URL' }).max(PATH_MAX).optional(),
+});
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const rateBand = z
+  .strictObject({ amber: z.number().min(0).max(100), red: z.number().min(0).max(100) })
+  .refine((b) => b.red >= b.amber, { message: 'red must be at or above amber' });
+
+/** The three 8-hour shifts most plants run; each ends where the next begins, the last one past midnight. */
+export const DEFAULT_SHIFTS = [{ name: 'early', start: '06:00' }, { name: 'late', start: '14:00' }, { name: 'night', start: '22:00' }];
+export const DEFAULT_BANDS = { window_min: 15, min_parts: 30, reject_rate_pct: 'auto' as const, error_rate_pct: { amber: 1, red: 5 } };
+
+export const DashboardSchema = z.strictObject({
+  /** Zone the shift times are in: 'local' (the system's) or an IANA name (Europe/Berlin). */
+  timezone: z.string().min(1).max(NAME_MAX).refine(isKnownZone, { message: "unknown time zone: use 'local' or an IANA name such as Europe/Berlin" }).default('local'),
+  shifts: z
+    .array(z.strictObject({ name: z.string().min(1).max(32), start: z.string().regex(HHMM, 'start must be HH:MM, 24-hour (e.g. "06:00")') }))
+    .min(1)
+    .max(12)
+    .superRefine((list, ctx) => {
+      const seen = new Map<string, number>();
+      list.forEach((s, i) => {
+        for (const [k, v] of [['name', s.name], ['start', s.start]] as const) {
+          if (seen.has(`${k}:${v}`)) ctx.addIssue({ code: 'custom', path: [i, k], message: `two shifts with ${k} ${JSON.stringify(v)}` });
+          seen.set(`${k}:${v}`, i);
+        }
+      });
+    })
+    .default(DEFAULT_SHIFTS),
+  /** When the status badge turns amber or red (rates over the last window_min minutes). */
+  bands: z
+    .strictObject({
+      window_min: z.number().int().min(1).max(1440).default(DEFAULT_BANDS.window_min),
+      /** Fewer parts than this in the window: the badge says so instead of judging a rate. */
+      min_parts: z.number().int().min(1).max(1_000_000).default(DEFAULT_BANDS.min_parts),
+      /** % of inspected parts rejected. auto: amber above the model card's expected false-reject rate (upper 95 % bound), red at twice that; 5 / 10 without one. */
+      reject_rate_pct: z.union([z.literal('auto'), rateBand], { error: "expected 'auto' or {amber, red} in %" }).default('auto'),
+      /** % of frames not inspected (errors + dropped frames). */
+      error_rate_pct: rateBand.default(DEFAULT_BANDS.error_rate_pct),
+    })
+    .default(DEFAULT_BANDS),
 });
 
 export const ModbusSchema = z.strictObject({
@@ -228,6 +271,7 @@ export const ConfigSchema = z.strictObject({
   storage: StorageSchema.default({ database: 'data/inspectd.db', images: 'data/images', save_images: 'rejects', retention_days: 30, max_rows: 2_000_000, images_quota_mb: 1024 }),
   mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10, ha_discovery: false, ha_discovery_prefix: 'homeassistant', sparkplug: { enabled: false, group_id: 'inspectd', device_id: 'inspection' } }),
   http: HttpSchema.default({ enabled: true, host: '127.0.0.1', port: 8080, stall_s: 10 }),
+  dashboard: DashboardSchema.default({ timezone: 'local', shifts: DEFAULT_SHIFTS, bands: DEFAULT_BANDS }),
   modbus: ModbusSchema.default({ enabled: false, host: '127.0.0.1', port: 5020, unit_id: 1 }),
   opcua: OpcuaSchema.default({ enabled: false, host: '127.0.0.1', port: 4840, security_modes: ['sign_and_encrypt'], security_policies: [...OPCUA_POLICIES], anonymous: false, users: [], trust_unknown_clients: false }),
   review: ReviewSchema.default({ pass_every: 1000 }),
@@ -239,3 +283,4 @@ export type CameraConfig = Config['camera'];
 export type GpioConfig = Config['gpio'];
 export type OpcuaConfig = Config['opcua'];
 export type SparkplugConfig = Config['mqtt']['sparkplug'];
+export type DashboardConfig = Config['dashboard'];

@@ -31,22 +31,10 @@ import type { OutputLine } from '../actuate/types.js';
 import { readOpt, tapLevels } from './adapterTaps.js';
 import { startPlantAdapters } from './plantAdapters.js';
 import type { LatestFrame } from '../web/types.js';
+import { ImageLinks } from '../web/links.js';
 
-export interface AppEnv {
-  env: Readonly<Record<string, string | undefined>>;
-  pid: number;
-  log: Logger;
-}
-
-export interface App {
-  /** Opens every stage (model warmed up) and starts inspecting; READY=1 is sent at the end. */
-  start(): Promise<void>;
-  /** Resolves when the frame source ends (replay with loop: false) or rejects on a fatal fault. */
-  readonly done: Promise<void>;
-  /** Idempotent, bounded stop in reverse start order; the reject line ends in its safe state. */
-  stop(reason?: string): Promise<void>;
-  stats(): Record<string, unknown>;
-}
+export type { App, AppEnv } from './appTypes.js';
+import type { App, AppEnv } from './appTypes.js';
 
 /**
  * The composition root: the one place that picks adapters. Native modules (onnxruntime in the
@@ -88,6 +76,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   const controls: Controls = { threshold: 0, saveImages: config.storage.save_images, paused: false };
   const clientId = mqttClientId(config, hostname());
   const passSample = (seq: number) => isPassSample(seq, config.review.pass_every); // saved with their heatmap, for the review queue
+  const imageLinks = new ImageLinks(); // MQTT payloads link images once the dashboard listens
 
   function start(): Promise<void> {
     const p = open();
@@ -124,7 +113,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const storeFaults = heldFaults((f) => fault(f));
     store = await openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
-      retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix) : undefined,
+      retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix, imageLinks.url) : undefined,
       labelTopicsFor: config.mqtt.url ? labelTopics(config.mqtt.topic_prefix) : undefined,
       log: log.child({ stage: 'store' }), onFault: storeFaults.raise,
     });
@@ -200,11 +189,12 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     if (config.http.enabled) {
       const { attachWeb } = await import('../web/attach.js');
       const web = await attachWeb({
-        http: config.http, review: config.review, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
+        http: config.http, review: config.review, dashboard: config.dashboard, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
         command: commandHandler, stats: () => appStats(), latest: () => latest, lastDecisionAt: () => lastDecisionAt,
         token: config.http.token_file ? readSecret(config.http.token_file, envs.env) ?? null : null,
       });
-      log.info({ url: web.url }, 'dashboard listening');
+      imageLinks.base = web.baseUrl;
+      log.info({ url: web.url, links: web.baseUrl }, 'dashboard listening');
       steps.push({ name: 'http', close: () => web.close() });
     }
 

@@ -53,7 +53,7 @@ export function parseCommandTopic(prefix: string, station: string, topic: string
   return name !== '' && !name.includes('/') ? name : null;
 }
 
-/** Body of `result` and `alert`. Never image bytes: only the saved image's path (relative to storage.images). */
+/** Body of `result` and `alert`. Never image bytes: the saved image's path (relative to storage.images) and, with the dashboard on, its URL. */
 export interface ResultPayload {
   station: string;
   seq: number;
@@ -68,11 +68,16 @@ export interface ResultPayload {
   latency_ms: number;
   source: string;
   image_path: string | null;
+  /** `<dashboard>/images/<image_path>` when HTTP is on and the image was saved, else null. */
+  image_url: string | null;
   stages: { preprocess_ms: number; infer_ms: number; score_ms: number };
   error?: { code: string; message: string };
 }
 
-export function resultPayload(r: InspectionResult): ResultPayload {
+/** Turns a saved image's relative path into its URL (null: no dashboard serving it). */
+export type ImageUrl = (path: string | null | undefined) => string | null;
+
+export function resultPayload(r: InspectionResult, imageUrl: ImageUrl = () => null): ResultPayload {
   const p: ResultPayload = {
     station: r.station,
     seq: r.seq,
@@ -85,6 +90,7 @@ export function resultPayload(r: InspectionResult): ResultPayload {
     latency_ms: r.latency_ms,
     source: r.source,
     image_path: r.image_path ?? null,
+    image_url: imageUrl(r.image_path),
     stages: r.stages,
   };
   if (r.error) p.error = { code: r.error.code, message: r.error.message };
@@ -95,9 +101,9 @@ export function resultPayload(r: InspectionResult): ResultPayload {
  * The store's `topicsFor`: a `result` for every inspection and an `alert` for every reject or
  * error, QoS 1, not retained (a retained result would replay an old part to every new subscriber).
  */
-export function outboxTopics(prefix: string): (r: InspectionResult) => OutboxMessage[] {
+export function outboxTopics(prefix: string, imageUrl?: ImageUrl): (r: InspectionResult) => OutboxMessage[] {
   return (r) => {
-    const payload = JSON.stringify(resultPayload(r));
+    const payload = JSON.stringify(resultPayload(r, imageUrl));
     const out: OutboxMessage[] = [{ topic: topicFor(prefix, r.station, 'result'), payload, qos: 1, retain: false }];
     if (r.verdict !== 'pass') out.push({ topic: topicFor(prefix, r.station, 'alert'), payload, qos: 1, retain: false });
     return out;

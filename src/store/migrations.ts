@@ -116,7 +116,32 @@ const v5: Migration = (db) => {
   `);
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5];
+const v6: Migration = (db) => {
+  // Per-minute counts for the shift dashboard: a trend or a shift total over 2 M rows takes
+  // seconds as a GROUP BY (measured: src/bench/shiftQueries.ts), a sum over ≤ 1440 minutes a day
+  // takes well under a millisecond. Filled in the same transaction as the rows (writer.ts) and
+  // pruned by age only, so shift totals stay whole when the row cap removes old rows.
+  // Errors exclude dropped frames (FRAME_DROPPED): the dashboard shows drops apart.
+  db.exec(`
+    CREATE TABLE inspection_minutes (
+      station TEXT    NOT NULL,
+      minute  INTEGER NOT NULL,
+      pass    INTEGER NOT NULL DEFAULT 0,
+      reject  INTEGER NOT NULL DEFAULT 0,
+      error   INTEGER NOT NULL DEFAULT 0,
+      dropped INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (station, minute)
+    ) WITHOUT ROWID;
+    INSERT INTO inspection_minutes (station, minute, pass, reject, error, dropped)
+      SELECT station, CAST(ts / 60000 AS INTEGER),
+             sum(verdict = 'pass'), sum(verdict = 'reject'),
+             sum(verdict = 'error' AND coalesce(error_code, '') <> 'FRAME_DROPPED'),
+             sum(verdict = 'error' AND error_code = 'FRAME_DROPPED')
+      FROM inspections GROUP BY 1, 2;
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6];
 
 /**
  * Bring the schema to the latest version, one transaction per step so a crash mid-upgrade leaves

@@ -7,13 +7,15 @@ import { WriteHealth } from './health.js';
 import { ImageArchive } from './images.js';
 import { openChecked, type CorruptFile } from './integrity.js';
 import { migrate } from './migrations.js';
-import { deleteOlderThan } from './retention.js';
+import { minuteRows, minuteTotals, prepareMinuteStatements, type MinuteCounts, type MinuteRow, type MinuteStatements } from './minutes.js';
+import { maintain } from './retention.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { RowWriter, type OutboxState, type PendingRow, type StoreCounters } from './writer.js';
-import type { InspectionRow, OutboxRow, RejectImageInput, SinkLog, Store, StoreOptions, StoreStats, StoredSetting, ThresholdChange, VerdictCounts } from './types.js';
+import type {
+  ImageSaved, InspectionRow, OutboxRow, RejectImageInput, SinkLog, Store, StoreOptions, StoreStats, StoredSetting, ThresholdChange, VerdictCounts,
+} from './types.js';
 import { SqliteLabels } from './labels.js';
 
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 /**
@@ -41,6 +43,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 
 class SqliteStore implements Store {
   private readonly st: Statements;
+  private readonly minutes: MinuteStatements;
+  private readonly imageListeners = new Set<(e: ImageSaved) => void>();
   private readonly now: () => number;
   private readonly log: SinkLog;
   private readonly archive: ImageArchive;
@@ -63,6 +67,7 @@ class SqliteStore implements Store {
     private readonly corruptMovedTo: string | null,
   ) {
     this.st = prepareStatements(db);
+    this.minutes = prepareMinuteStatements(db);
     this.now = opts.now ?? Date.now;
     this.log = opts.log;
     this.health = new WriteHealth({ failingAfter: Math.max(1, opts.failingAfter ?? 3), now: this.now, log: this.log, onFault: opts.onFault, queued: () => this.writer.queue.length });
@@ -73,6 +78,7 @@ class SqliteStore implements Store {
       {
         db,
         st: this.st,
+        minutes: this.minutes,
         log: this.log,
         now: this.now,
         counters: this.counters,
@@ -115,7 +121,10 @@ class SqliteStore implements Store {
     const p: PendingRow = { result: { ...result }, queuedAt: this.now(), image: 'none' };
     if (image) {
       p.image = 'saving';
-      this.trackImage(this.archive.save(image).then((path) => this.writer.imageDone(p, path)));
+      this.trackImage(this.archive.save(image).then((path) => {
+        this.writer.imageDone(p, path);
+        for (const l of this.imageListeners) this.guard('image_listener', () => l({ station: result.station, seq: result.seq, ts: result.ts, path }));
+      }));
     }
     this.writer.enqueue(p);
   }
@@ -181,6 +190,23 @@ class SqliteStore implements Store {
     return out;
   }
 
+  minuteCounts(station: string, from: number, to: number): MinuteRow[] {
+    return (!this.closed && this.guard('minutes', () => minuteRows(this.minutes, station, from, to))) || [];
+  }
+
+  totals(station: string, from: number, to: number): MinuteCounts {
+    return (!this.closed && this.guard('totals', () => minuteTotals(this.minutes, station, from, to))) || { pass: 0, reject: 0, error: 0, dropped: 0 };
+  }
+
+  imageSaving(seq: number, ts: number): boolean {
+    return this.writer.queue.some((p) => p.image === 'saving' && p.result.seq === seq && p.result.ts === ts);
+  }
+
+  onImageSaved(listener: (e: ImageSaved) => void): () => void {
+    this.imageListeners.add(listener);
+    return () => this.imageListeners.delete(listener);
+  }
+
   thresholdChanges(limit: number): ThresholdChange[] {
     return this.st.thresholdChanges.all(limit) as ThresholdChange[];
   }
@@ -226,28 +252,11 @@ class SqliteStore implements Store {
     return this.maintenance;
   }
 
-  private async maintain(): Promise<void> {
-    const t = this.now();
-    if (this.opts.retentionDays > 0) {
-      const cutoff = t - this.opts.retentionDays * DAY_MS;
-      this.counters.retention_deleted += await deleteOlderThan(this.st, this.archive, cutoff, (w, fn) => this.guard(w, fn), () => this.closed);
-    }
-    if (this.closed) return;
-    // Row cap: age alone does not bound the file at high frame rates (≈230 B a row with indexes).
-    // Cut at the capture time of the newest row beyond the cap and reuse the age path, which also
-    // removes the rows' images.
-    const maxRows = this.opts.retentionMaxRows ?? 0;
-    if (maxRows > 0) {
-      const edge = this.guard('row_cap', () => this.db.prepare('SELECT ts FROM inspections ORDER BY id DESC LIMIT 1 OFFSET ?').get(maxRows) as { ts: number } | undefined);
-      if (edge) this.counters.retention_deleted += await deleteOlderThan(this.st, this.archive, edge.ts + 1, (w, fn) => this.guard(w, fn), () => this.closed);
-    }
-    if (this.closed) return;
-    const keepMs = (this.opts.outboxRetentionHours ?? 1) * HOUR_MS;
-    this.guard('outbox_retention', () => this.st.deleteDeliveredBefore.run(t - keepMs));
-    // Re-sync the gauge with the table (cheap via the partial index).
-    this.guard('outbox_count', () => (this.outbox.pending = this.st.outboxPendingCount.get() as number));
-    await this.archive.scan();
-    await this.archive.enforceQuota();
+  private maintain(): Promise<void> {
+    return maintain({
+      db: this.db, st: this.st, minutes: this.minutes, archive: this.archive, opts: this.opts, now: this.now, counters: this.counters, outbox: this.outbox,
+      guard: (w, fn) => this.guard(w, fn), isClosed: () => this.closed,
+    });
   }
 
   stats(): StoreStats {

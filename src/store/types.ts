@@ -1,5 +1,8 @@
 import type { InspectionResult, Verdict } from '../events/types.js';
 import type { LabelStore, LabelTopicsFor } from './labelTypes.js';
+import type { MinuteCounts, MinuteRow } from './minutes.js';
+
+export type { MinuteCounts, MinuteRow } from './minutes.js';
 
 /** The slice of a pino logger the sinks use (a pino Logger satisfies it). */
 export interface SinkLog {
@@ -130,6 +133,14 @@ export interface ThresholdChange {
   reason?: string | null;
 }
 
+/** A reject image finished saving (path) or will not be saved (null: off, paused, failed). */
+export interface ImageSaved {
+  station: string;
+  seq: number;
+  ts: number;
+  path: string | null;
+}
+
 export interface VerdictCounts {
   pass: number;
   reject: number;
@@ -194,6 +205,14 @@ export interface Store {
   /** Newest committed rows first. */
   recent(limit: number): InspectionRow[];
   counts(sinceTs?: number): VerdictCounts;
+  /** Per-minute counts of committed rows with ts in [from, to) (whole minutes), oldest first; empty minutes left out. Kept for retention_days, not cut by max_rows. */
+  minuteCounts(station: string, from: number, to: number): MinuteRow[];
+  /** The same counts summed over [from, to). */
+  totals(station: string, from: number, to: number): MinuteCounts;
+  /** True while the image given to record() for this part is being written (asked in the same turn as record(); onImageSaved follows). */
+  imageSaving(seq: number, ts: number): boolean;
+  /** Called when an image given to record() is written (or given up). Returns an unsubscribe function. */
+  onImageSaved(listener: (e: ImageSaved) => void): () => void;
   thresholdChanges(limit: number): ThresholdChange[];
   /** Runtime settings saved by saveSetting (empty when the table cannot be read). */
   settings(): StoredSetting[];

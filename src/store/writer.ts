@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { InspectionResult } from '../events/types.js';
 import type { WriteHealth } from './health.js';
+import { countBatch, type MinuteStatements } from './minutes.js';
 import { rowParams, type Statements } from './statements.js';
 import type { OutboxMessage, SinkLog } from './types.js';
 
@@ -26,6 +27,7 @@ export interface OutboxState {
 export interface WriterContext {
   db: Database;
   st: Statements;
+  minutes: MinuteStatements;
   log: SinkLog;
   now: () => number;
   counters: StoreCounters;
@@ -165,6 +167,8 @@ export class RowWriter {
         for (const m of msgs) st.insertOutbox.run(m.topic, m.payload, m.qos, m.retain ? 1 : 0, t);
         added += msgs.length;
       }
+      // The dashboard's per-minute counts move with the rows they count.
+      for (const c of countBatch(items.map((i) => i.p.result))) this.ctx.minutes.add.run(c);
       const over = outbox.pending + added - outbox.max;
       if (over > 0) dropped = st.dropOldestPending.run(over).changes;
     })();

@@ -5,6 +5,7 @@ import { WHO_MAX, thresholdArgs } from '../util/commandInput.js';
 import type { Calibration } from './calibration.js';
 import { healthOf, type Health } from './health.js';
 import { HttpError, numberIn, optString, readJson, sendJson } from './http.js';
+import type { ImageLinks } from './links.js';
 import type { LiveState } from './live.js';
 import { statNum } from './metrics.js';
 import { labelledAt } from './review.js';
@@ -17,6 +18,7 @@ export interface ApiDeps {
   ctx: WebContext;
   live: LiveState;
   calibration: Calibration;
+  links: ImageLinks;
   startedAt: number;
   sseClients: () => number;
 }
@@ -53,7 +55,7 @@ export function state(d: ApiDeps): Record<string, unknown> {
     paused: ctx.controls.paused,
     save_images: ctx.controls.saveImages,
     counters: counters(ctx),
-    latest: d.live.latest,
+    latest: d.live.latest && { ...d.live.latest, image_url: d.links.url(d.live.latest.image_path) },
     window: d.live.scores.size,
     health: health(d),
     calibration: { state: d.calibration.view(1).state },
@@ -74,7 +76,7 @@ export function apiRoutes(d: ApiDeps): Record<string, Handler> {
 
     'GET /api/rejects': (_req, res, url) => {
       const limit = url.searchParams.has('limit') ? numberIn(url.searchParams.get('limit'), 'limit', 1, 200, { integer: true }) : 24;
-      sendJson(res, 200, { rejects: d.live.recentRejects(ctx.store, ctx.station, limit) });
+      sendJson(res, 200, { rejects: d.live.recentRejects(ctx.store, ctx.station, limit).map((r) => ({ ...r, image_url: d.links.url(r.image_path) })) });
     },
 
     'GET /api/histogram': (_req, res, url) => {

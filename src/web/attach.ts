@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { InspectdError, errorMessage } from '../errors.js';
@@ -9,9 +10,11 @@ import { isLoopbackHost } from './auth.js';
 import { Calibration } from './calibration.js';
 import { ClientAssets } from './files.js';
 import { FrameRenderer } from './frame.js';
+import { ImageLinks, dashboardBaseUrl } from './links.js';
 import { LiveState } from './live.js';
 import { createMetrics } from './metrics.js';
 import { createRouter } from './router.js';
+import { ShiftView } from './shiftApi.js';
 import { SSE_DEFAULTS, SseHub, type SseOptions } from './sse.js';
 import type { WebContext, WebServer } from './types.js';
 
@@ -39,14 +42,21 @@ export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise
   const startedAt = performance.now();
   const live = new LiveState(opts.scoreWindow ?? 2000);
   const calibration = new Calibration(ruleFromCard(ctx.card.calibration));
+  const links = new ImageLinks();
+  const shift = new ShiftView({ station: ctx.station, store: ctx.store, dashboard: ctx.dashboard, calibration: ctx.card.calibration, now: ctx.wallNow ?? Date.now });
   let hub: SseHub | null = null;
   const metrics = createMetrics({
     station: ctx.station, card: ctx.card, stats: ctx.stats, sinkErrors: () => ctx.bus.sinkErrors, sseClients: () => hub?.size ?? 0, processMetrics: opts.processMetrics,
   });
 
+  const latest = () => (live.latest ? { ...live.latest, image_url: links.url(live.latest.image_path) } : null);
+  const batch = () => {
+    const b = live.takeBatch();
+    return { ...b, images: b.images.map((i) => ({ ...i, image_url: links.url(i.image_path) })) };
+  };
   hub = new SseHub(
-    () => ({ ...live.takeBatch(), counters: counters(ctx), latest: live.latest, threshold: ctx.controls.threshold, paused: ctx.controls.paused, calibration: calibrationBrief() }),
-    () => ({ station: ctx.station, counters: counters(ctx), latest: live.latest, threshold: ctx.controls.threshold, paused: ctx.controls.paused, calibration: calibrationBrief() }),
+    () => ({ ...batch(), counters: counters(ctx), latest: latest(), threshold: ctx.controls.threshold, paused: ctx.controls.paused, calibration: calibrationBrief() }),
+    () => ({ station: ctx.station, counters: counters(ctx), latest: latest(), threshold: ctx.controls.threshold, paused: ctx.controls.paused, calibration: calibrationBrief() }),
     { ...SSE_DEFAULTS, ...opts.sse },
   );
   const calibrationBrief = () => {
@@ -58,7 +68,8 @@ export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise
   const pushed = () => (hub!.size === 0 ? void live.takeBatch() : hub!.notify());
   const offs = [
     ctx.bus.on('inspected', 'dashboard', (r) => {
-      live.add(r);
+      // The app hands the frame to the store in the same turn, before this event: the store knows whether a JPEG follows.
+      live.add(r, r.verdict !== 'pass' && ctx.store.imageSaving(r.seq, r.ts));
       metrics.observe(r);
       if (calibration.add(r.verdict === 'error' ? null : r.score)) ctx.log.info({ n: calibration.view(1).count }, 'calibration recording finished');
       pushed();
@@ -67,12 +78,17 @@ export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise
       live.fault(f);
       pushed();
     }),
+    ctx.store.onImageSaved((e) => {
+      if (e.station !== ctx.station) return;
+      live.imageSaved(e);
+      pushed();
+    }),
   ];
 
   const clientDir = opts.clientDir ?? fileURLToPath(new URL('./client/', import.meta.url));
   const renderer = new FrameRenderer(ctx.latest, opts.frameIntervalMs ?? 250);
   const handler = createRouter({
-    ctx, live, calibration, startedAt, sseClients: () => hub!.size, hub, metrics, renderer, assets: new ClientAssets(clientDir),
+    ctx, live, calibration, links, shift, startedAt, sseClients: () => hub!.size, hub, metrics, renderer, assets: new ClientAssets(clientDir),
     boundToLoopback: isLoopbackHost(ctx.http.host), log: ctx.log,
   });
 
@@ -96,6 +112,7 @@ export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise
   server.on('error', (err) => ctx.log.error({ err }, 'dashboard server error'));
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  links.base = dashboardBaseUrl(ctx.http, addr.port, hostname());
   if (ctx.token === null && !isLoopbackHost(ctx.http.host)) {
     ctx.log.warn({ host: ctx.http.host }, 'dashboard exposed beyond loopback without a token: anyone on the network can change the threshold (set http.token_file)');
   }
@@ -103,6 +120,7 @@ export async function attachWeb(ctx: WebContext, opts: WebOptions = {}): Promise
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${addr.port}`,
+    baseUrl: links.base,
     close() {
       closing ??= new Promise<void>((resolve) => {
         offs.forEach((off) => off());

@@ -1,7 +1,9 @@
 /**
  * The dashboard's HTML and CSS as strings, so dist/ is self-contained (tsc copies no static
  * files) and the page needs nothing from outside the station: no CDN, no web fonts. The
- * behaviour lives in the compiled modules of ./client (served under /static/).
+ * behaviour lives in the compiled modules of ./client (served under /static/), the styles in
+ * pageCss.ts. Two views: Shift (for supervisors, plain words) and Station (the engineer's
+ * panels, shown with "Technical detail" on, which also reveals rule names and raw scores).
  */
 
 export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -15,16 +17,70 @@ export function pageHtml(station: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>inspectd · ${st}</title>
 <link rel="stylesheet" href="/static/app.css">
+<link rel="icon" href="data:,">
 <script type="module" src="/static/main.js"></script>
 </head>
 <body>
 <header>
   <h1>inspectd <span id="station">${st}</span></h1>
-  <span id="model" class="muted"></span>
+  <nav id="tabs" aria-label="views">
+    <a href="#shift" data-tab="shift">Shift</a>
+    <a href="#station" data-tab="station" class="tech">Station</a>
+  </nav>
+  <span class="spacer"></span>
+  <span id="model" class="muted tech"></span>
   <span id="health" class="pill">…</span>
   <span id="conn" class="pill">connecting…</span>
   <a id="review-link" class="navlink" href="/review">Review parts →</a>
+  <label class="switch"><input type="checkbox" id="tech-toggle"> Technical detail</label>
 </header>
+<div class="view" data-view="shift">
+<main class="shift">
+  <section class="card" id="now-panel">
+    <h2>Last part</h2>
+    <div id="big-verdict" class="verdict none">—</div>
+    <p id="big-meta" class="muted"></p>
+    <p class="tech small">score <b id="big-score">—</b> · threshold <b id="big-thr">—</b> · rule <span id="big-rule">—</span></p>
+    <div id="status" class="status quiet"><b id="status-word">—</b><ul id="status-why"></ul></div>
+  </section>
+  <section class="card" id="totals-panel">
+    <div class="row between">
+      <h2 id="totals-title">This shift</h2>
+      <div class="seg" role="group" aria-label="time range">
+        <button type="button" data-range="hour">Last hour</button>
+        <button type="button" data-range="shift" class="on">This shift</button>
+        <button type="button" data-range="today">Today</button>
+      </div>
+    </div>
+    <p id="totals-span" class="muted small"></p>
+    <dl class="tiles">
+      <div><dt>Parts</dt><dd id="t-parts">—</dd><dd class="sub" id="t-parts-sub"></dd></div>
+      <div class="good"><dt>Good</dt><dd id="t-good">—</dd><dd class="sub" id="t-yield"></dd></div>
+      <div class="bad"><dt>Rejected</dt><dd id="t-reject">—</dd><dd class="sub" id="t-reject-rate"></dd></div>
+      <div class="warn"><dt>Not inspected</dt><dd id="t-errors">—</dd><dd class="sub" id="t-errors-sub"></dd></div>
+    </dl>
+  </section>
+  <section class="card wide" id="trend-panel">
+    <h2>Reject rate over time <small id="trend-n" class="muted"></small></h2>
+    <svg id="trend" viewBox="0 0 800 230" role="img" aria-label="reject rate per time bucket"></svg>
+    <p class="legend small"><span class="key rate"></span>rejected, % of inspected parts <span class="key err"></span>not inspected, % of parts <span class="key amber"></span>amber limit <span class="key red"></span>red limit</p>
+  </section>
+  <section class="card" id="shifts-panel">
+    <h2>Shifts</h2>
+    <div class="scroll"><table id="shifts"><thead><tr><th>Shift</th><th>Time</th><th>Parts</th><th>Good</th><th>Rejected</th><th>Not inspected</th></tr></thead><tbody></tbody></table></div>
+  </section>
+  <section class="card" id="shift-hist-panel">
+    <h2 title="Scores of the recent parts: higher means more like a good part; parts left of the line are rejected">How the recent parts scored <small id="shift-hist-n" class="muted"></small></h2>
+    <svg id="shift-hist" viewBox="0 0 500 200" role="img" aria-label="histogram of recent scores with the threshold"></svg>
+    <p class="legend small"><span class="key cur"></span>threshold: parts to its left are rejected <span class="key bad"></span>rejected</p>
+  </section>
+  <section class="card wide" id="rejects-panel">
+    <h2>Latest rejects</h2>
+    <div id="strip" class="strip"><p class="muted">none yet</p></div>
+  </section>
+</main>
+</div>
+<div class="view" data-view="station" hidden>
 <main>
   <section class="card" id="frame-panel">
     <h2>Latest frame</h2>
@@ -68,10 +124,6 @@ export function pageHtml(station: string): string {
     <h3>Threshold changes</h3>
     <ul id="thr-log" class="log small"></ul>
   </section>
-  <section class="card wide" id="rejects-panel">
-    <h2>Recent rejects</h2>
-    <div id="strip" class="strip"><p class="muted">none yet</p></div>
-  </section>
   <section class="card wide" id="calib-panel">
     <h2>Calibration</h2>
     <p class="muted small">Run known-good parts past the camera, record their scores, and apply the threshold the model card's rule proposes (<span id="calib-rule"></span>).</p>
@@ -91,6 +143,8 @@ export function pageHtml(station: string): string {
     <p id="calib-labelled" class="small muted"></p>
   </section>
 </main>
+</div>
+<!-- Another view: a link in #tabs (data-tab="name") and a <div class="view" data-view="name" hidden>; views.ts shows it. -->
 <dialog id="viewer">
   <img id="viewer-img" alt="saved reject image">
   <p id="viewer-meta"></p>
@@ -106,52 +160,3 @@ export function unauthorizedHtml(): string {
 <body><main><section class="card"><h2>Token required</h2><p>This dashboard is protected. Open it once as <code>/?token=&lt;token&gt;</code> (the token from <code>http.token_file</code>); the browser then keeps it in a cookie.</p></section></main></body></html>
 `;
 }
-
-export const PAGE_CSS = `
-:root { --bg:#111418; --card:#1b2027; --fg:#e6e9ee; --muted:#8d96a3; --ok:#2fb36d; --bad:#e5484d; --warn:#f5a524; --accent:#4aa3ff; --line:#2b323c; }
-* { box-sizing: border-box; }
-body { margin:0; background:var(--bg); color:var(--fg); font:14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-header { display:flex; gap:12px; align-items:center; padding:10px 16px; border-bottom:1px solid var(--line); flex-wrap:wrap; }
-h1 { font-size:18px; margin:0; } h1 span { color:var(--accent); }
-h2 { font-size:15px; margin:0 0 8px; } h3 { font-size:13px; margin:12px 0 4px; color:var(--muted); }
-main { display:grid; grid-template-columns: minmax(300px, 1.3fr) minmax(260px, 1fr); gap:12px; padding:12px; }
-.card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px; min-width:0; }
-.wide { grid-column: 1 / -1; }
-.row { display:flex; gap:12px; align-items:center; flex-wrap:wrap; margin:4px 0; }
-.muted { color:var(--muted); } .small { font-size:12px; }
-a.navlink { margin-left:auto; color:var(--accent); text-decoration:none; border:1px solid var(--line); border-radius:8px; padding:10px 16px; font-size:16px; } a.navlink:hover { border-color:var(--accent); }
-.pill { border:1px solid var(--line); border-radius:999px; padding:2px 10px; font-size:12px; }
-.pill.ok { border-color:var(--ok); color:var(--ok); } .pill.bad { border-color:var(--bad); color:var(--bad); }
-.badge { font-weight:700; padding:2px 10px; border-radius:4px; background:var(--line); text-transform:uppercase; }
-.badge.pass { background:var(--ok); color:#04140b; } .badge.reject { background:var(--bad); } .badge.error { background:var(--warn); color:#1a1200; }
-#frame { display:block; width:100%; max-height:380px; object-fit:contain; background:#000; image-rendering:pixelated; margin-top:6px; min-height:120px; }
-.counters { display:grid; grid-template-columns:repeat(2, 1fr); gap:8px; margin:0 0 8px; }
-.counters div { background:#151a20; border-radius:6px; padding:8px; }
-.counters dt { color:var(--muted); font-size:12px; } .counters dd { margin:0; font-size:22px; font-variant-numeric:tabular-nums; }
-svg { width:100%; display:block; background:#151a20; border-radius:6px; }
-#hist { height:200px; } #calib-hist { height:160px; margin:8px 0; }
-svg .bar { fill:#5a7ca3; } svg .bar.below { fill:var(--bad); } svg .axis { fill:var(--muted); font-size:11px; }
-svg .thr { stroke:#ffffff; stroke-width:2; } svg .thr-prop { stroke:var(--warn); stroke-width:2; stroke-dasharray:6 4; }
-svg .base { stroke:var(--line); } svg .halo { stroke:#000; stroke-opacity:.6; stroke-width:6; }
-svg text.lbl { font-size:11px; font-weight:600; fill:#fff; paint-order:stroke; stroke:#000; stroke-width:3px; } svg text.lbl.thr-prop { fill:var(--warn); stroke-dasharray:none; }
-.legend .key { display:inline-block; width:14px; height:3px; margin:0 4px 3px 12px; vertical-align:middle; background:#fff; }
-.legend .key.prop { background:var(--warn); } .legend .key.bad { background:var(--bad); height:10px; }
-form { display:flex; gap:10px; align-items:center; flex-wrap:wrap; margin-top:8px; }
-label { color:var(--muted); display:flex; gap:6px; align-items:center; }
-input, button { font:inherit; color:var(--fg); background:#151a20; border:1px solid var(--line); border-radius:6px; padding:5px 8px; }
-input[type=number] { width:110px; } input[type=range] { flex:1; min-width:160px; }
-button { cursor:pointer; background:#243244; } button:hover { border-color:var(--accent); } button:disabled { opacity:.5; cursor:default; }
-.preview { font-weight:600; color:var(--warn); }
-.msg.ok { color:var(--ok); } .msg.bad { color:var(--bad); }
-.log { margin:0; padding-left:18px; color:var(--muted); max-height:110px; overflow:auto; }
-.strip { display:flex; gap:8px; overflow-x:auto; padding-bottom:4px; min-height:60px; }
-.thumb { flex:0 0 auto; width:150px; background:#151a20; border:1px solid var(--line); border-radius:6px; padding:4px; cursor:pointer; color:var(--fg); text-align:left; }
-.thumb img { width:100%; height:72px; object-fit:cover; display:block; background:#000; }
-.thumb .nothumb { height:72px; display:flex; align-items:center; justify-content:center; color:var(--muted); font-size:12px; }
-.thumb span { display:block; font-size:12px; }
-progress { width:200px; }
-dialog { background:var(--card); color:var(--fg); border:1px solid var(--line); border-radius:8px; max-width:90vw; }
-dialog img { max-width:85vw; max-height:70vh; image-rendering:pixelated; display:block; }
-dialog::backdrop { background:rgba(0,0,0,.6); }
-@media (max-width: 800px) { main { grid-template-columns: 1fr; } }
-`;

@@ -7,7 +7,9 @@ import { ClientAssets, IMAGE_TYPES, resolveInside } from './files.js';
 import type { FrameRenderer } from './frame.js';
 import { HttpError, SECURITY_HEADERS, send, sendError, sendJson } from './http.js';
 import type { Metrics } from './metrics.js';
-import { PAGE_CSS, pageHtml, unauthorizedHtml } from './page.js';
+import { pageHtml, unauthorizedHtml } from './page.js';
+import { PAGE_CSS } from './pageCss.js';
+import { shiftRoutes, type ShiftView } from './shiftApi.js';
 import { reviewRoutes } from './review.js';
 import type { SseHub } from './sse.js';
 
@@ -17,6 +19,7 @@ export interface RouterDeps extends ApiDeps {
   hub: SseHub;
   metrics: Metrics;
   renderer: FrameRenderer;
+  shift: ShiftView;
   assets: ClientAssets;
   boundToLoopback: boolean;
   log: Logger;
@@ -27,6 +30,7 @@ export function createRouter(d: RouterDeps): (req: IncomingMessage, res: ServerR
   const routes: Record<string, Handler> = {
     ...apiRoutes(d),
     ...reviewRoutes(d),
+    ...shiftRoutes(d.shift),
     'GET /': (_req, res) => send(res, 200, pageHtml(ctx.station), 'text/html; charset=utf-8'),
     'GET /static/app.css': (_req, res) => send(res, 200, PAGE_CSS, 'text/css; charset=utf-8'),
     'GET /events': (req, res) => d.hub.accept(req, res),

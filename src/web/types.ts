@@ -24,6 +24,8 @@ export interface WebContext {
   http: Readonly<Config['http']>;
   /** The review queue's pass sample (review.pass_every); absent = rejects only. */
   review?: Readonly<Config['review']>;
+  /** Shifts, time zone and status bands of the shift view. */
+  dashboard: Readonly<Config['dashboard']>;
   station: string;
   card: ModelCard;
   /** 'inspected' per part, 'stats' per interval, 'fault' on camera/GPIO faults. */
@@ -39,6 +41,8 @@ export interface WebContext {
   latest: () => LatestFrame | null;
   /** Monotonic ms (performance.now) of the last decision, null before the first. */
   lastDecisionAt: () => number | null;
+  /** Wall clock, ms (shift windows). Default Date.now. */
+  wallNow?: () => number;
   /** Bearer token when configured (already read from token_file). */
   token: string | null;
   log: Logger;
@@ -47,5 +51,7 @@ export interface WebContext {
 export interface WebServer {
   /** e.g. http://127.0.0.1:8080 (the real port when 0 was configured). */
   url: string;
+  /** Base of links other machines follow (http.public_url, or the listening address with the hostname for 0.0.0.0). */
+  baseUrl: string;
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import {
   topicFor,
 } from '../../src/publish/topics.js';
 import { result } from '../store/fixtures.js';
+import { ImageLinks, dashboardBaseUrl, imageUrl } from '../../src/web/links.js';
 
 describe('topic builders', () => {
   it.each([
@@ -78,13 +79,34 @@ describe('payloads', () => {
       latency_ms: 4.5,
       source: 'frame-12.png',
       image_path: '2025-01-01/12-1.jpg',
+      image_url: null,
       stages: { preprocess_ms: 1, infer_ms: 2, score_ms: 0.5 },
     });
   });
 
+  it('with the dashboard on, result and alert carry the image URL beside the path (none without an image)', () => {
+    const links = new ImageLinks();
+    const topics = outboxTopics('inspectd', links.url);
+    const r = result(12, { verdict: 'reject', image_path: '2025-01-01/12-1.jpg' });
+    expect(JSON.parse(topics(r)[1].payload).image_url).toBeNull(); // not listening yet
+    links.base = dashboardBaseUrl({ host: '0.0.0.0' }, 8080, 'cell-7');
+    for (const m of topics(r)) expect(JSON.parse(m.payload)).toMatchObject({ image_path: '2025-01-01/12-1.jpg', image_url: 'http://cell-7:8080/images/2025-01-01/12-1.jpg' });
+    expect(JSON.parse(topics(result(13, { verdict: 'reject', image_path: null }))[1].payload).image_url).toBeNull();
+  });
+
+  it.each([
+    [{ host: '127.0.0.1' }, 8080, 'http://127.0.0.1:8080'],
+    [{ host: '::1' }, 8080, 'http://[::1]:8080'],
+    [{ host: '::' }, 81, 'http://box:81'],
+    [{ host: '0.0.0.0', public_url: 'https://line1.example/inspect/' }, 8080, 'https://line1.example/inspect'],
+  ])('dashboard base URL for %j port %d: %s', (http, port, base) => {
+    expect(dashboardBaseUrl(http, port, 'box')).toBe(base);
+    expect(imageUrl(base, 'a b/1.jpg')).toBe(`${base}/images/a%20b/1.jpg`);
+  });
+
   it('error results carry the error and a null score and ssim', () => {
     const p = resultPayload(result(1, { verdict: 'error', score: null, ssim: null, error: { code: 'FRAME_DECODE', message: 'bad' } }));
-    expect(p).toMatchObject({ score: null, ssim: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'bad' }, image_path: null });
+    expect(p).toMatchObject({ score: null, ssim: null, verdict: 'error', error: { code: 'FRAME_DECODE', message: 'bad' }, image_path: null, image_url: null });
   });
 
   it.each([

@@ -21,7 +21,7 @@ describe('migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['inspections', 'labels', 'outbox', 'settings', 'threshold_changes']);
+    expect(tables(db)).toEqual(['inspection_minutes', 'inspections', 'labels', 'outbox', 'settings', 'threshold_changes']);
     const labelCols = (db.prepare("SELECT name FROM pragma_table_info('labels')").pluck().all() as string[]).sort();
     expect(labelCols).toEqual(['id', 'image_path', 'label', 'part_ts', 'score', 'score_rule', 'seq', 'station', 'superseded_ts', 'threshold', 'ts', 'verdict', 'who'].sort());
     const cols = (db.prepare("SELECT name FROM pragma_table_info('inspections')").pluck().all() as string[]).sort();

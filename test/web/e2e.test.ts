@@ -44,7 +44,8 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
   const counter = async (id: string) => Number(await page.textContent(`#${id}`));
 
   it('shows live counters that move during the run', async () => {
-    await page.goto(url);
+    // The engineer's view (the page opens on the shift view; test/web/shift.e2e.test.ts covers that).
+    await page.goto(`${url}/#station`);
     await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live', undefined, { timeout: 20_000 });
     await page.waitForFunction(() => Number(document.getElementById('c-inspected')?.textContent) > 0, undefined, { timeout: 20_000 });
     const first = await counter('c-inspected');
@@ -116,6 +117,7 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
   });
 
   it('shows saved rejects in the strip; a click opens the full image', async () => {
+    await page.click('#tabs [data-tab="shift"]');
     await page.waitForSelector('#strip .thumb img', { timeout: 30_000 });
     await page.click('#strip .thumb:has(img)');
     await page.waitForFunction(() => {
@@ -123,9 +125,10 @@ describe('dashboard end to end (built daemon, replay, headless Chromium)', () =>
       return (document.getElementById('viewer') as HTMLDialogElement).open && img.complete && img.naturalWidth > 0;
     }, undefined, { timeout: 10_000 });
     expect(await page.textContent('#viewer-meta')).toMatch(/^#\d+ · reject · score [\d.-]+ \(threshold [\d.-]+, rule combo\)/);
-    // The score is labelled in plain words: what it is and what the threshold does with it.
-    expect(await page.getAttribute('span:has(> #score)', 'title')).toMatch(/higher = better.*below the threshold is rejected/);
     await page.keyboard.press('Escape');
+    // The score is labelled in plain words: what it is and what the threshold does with it.
+    await page.goto(`${url}/#station`);
+    expect(await page.getAttribute('span:has(> #score)', 'title')).toMatch(/higher = better.*below the threshold is rejected/);
     // Let the strip and histogram settle, then keep a picture of the page for people to look at.
     await page.waitForTimeout(1500);
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });

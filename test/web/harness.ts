@@ -13,6 +13,7 @@ import { createCommandHandler, type Controls } from '../../src/daemon/commands.j
 import { RunningStats } from '../../src/daemon/stats.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { InspectionResult } from '../../src/events/types.js';
+import { DashboardSchema, type DashboardConfig } from '../../src/config/schema.js';
 import type { ModelCard } from '../../src/model/card.js';
 import { openStore } from '../../src/store/sqlite.js';
 import type { RejectImageInput, Store } from '../../src/store/types.js';
@@ -42,13 +43,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { token?: string | null; stallS?: number; card?: ModelCard; web?: WebOptions; mqtt?: Record<string, unknown>; passEvery?: number } = {}): Promise<Harness> {
+export async function startHarness(o: {
+  token?: string | null; stallS?: number; card?: ModelCard; web?: WebOptions; mqtt?: Record<string, unknown>;
+  dashboard?: Record<string, unknown>; wallNow?: () => number; publicUrl?: string; flushMs?: number; passEvery?: number;
+} = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'inspectd-web-'));
   const imagesDir = join(dir, 'images');
   const database = join(dir, 'inspectd.db');
   mkdirSync(imagesDir, { recursive: true });
   const log = pino({ level: 'silent' });
-  const store = await openStore({ database, imagesDir, retentionDays: 0, imagesQuotaMb: 10, flushMs: 20, log });
+  const store = await openStore({ database, imagesDir, retentionDays: 0, imagesQuotaMb: 10, flushMs: o.flushMs ?? 20, log });
   const bus = new EventBus();
   const controls: Controls = { threshold: 0.5, saveImages: 'rejects', paused: false };
   const station = 't1';
@@ -59,7 +63,8 @@ export async function startHarness(o: { token?: string | null; stallS?: number; 
   let latest: LatestFrame | null = null;
   const server = await attachWeb(
     {
-      http: { enabled: true, host: '127.0.0.1', port: 0, stall_s: o.stallS ?? 10 },
+      http: { enabled: true, host: '127.0.0.1', port: 0, stall_s: o.stallS ?? 10, public_url: o.publicUrl },
+      dashboard: DashboardSchema.parse(o.dashboard ?? {}) as DashboardConfig, wallNow: o.wallNow,
       review: { pass_every: o.passEvery ?? 0 },
       station, card: o.card ?? loadCard(), bus, store, imagesDir, controls, log, token: o.token ?? null,
       command: async (name, payload) => {

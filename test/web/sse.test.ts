@@ -34,6 +34,18 @@ describe('live events (SSE) over a real bus', () => {
     expect(again.res.statusCode).toBe(200);
     again.req.destroy();
   });
+
+  it('a reject\'s image, once written, goes out in the next update with its URL (the page refetches then, not on a timer)', async () => {
+    const a = await openSse(h.url);
+    await a.waitEvent('snapshot');
+    const r = result(7001, { verdict: 'reject', score: 0.1 });
+    h.inspect(r, { pixels: new Uint8Array(32 * 24).fill(90), width: 32, height: 24, channels: 1, map: null, seq: 7001, ts: r.ts, verdict: 'reject' });
+    await waitFor(() => a.events.some((e) => e.event === 'update' && e.data.images?.length), 'an update with the image', 5000);
+    const u = a.events.find((e) => e.event === 'update' && e.data.images?.length)!.data;
+    expect(u.images).toEqual([{ seq: 7001, ts: r.ts, image_path: expect.stringMatching(/\/7001-\d+\.jpg$/), image_url: expect.stringMatching(new RegExp(`^${h.url}/images/.*7001-\\d+\\.jpg$`)) }]);
+    expect(u.latest).toMatchObject({ seq: 7001, image_path: u.images[0].image_path, image_url: u.images[0].image_url });
+    a.req.destroy();
+  });
 });
 
 interface Sse {

@@ -62,7 +62,22 @@ export function throttle(fn: () => void | Promise<void>, ms: number): () => void
 
 export const fmtScore = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
 export const fmtMs = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(1)} ms` : '—');
-export const fmtTime = (ts: number) => new Date(ts).toLocaleTimeString();
+/** Times are shown in the station's zone (from /api/shift), not the browser's: a remote laptop sees the plant's clock. */
+let zone: string | undefined;
+export function setZone(tz: string): void {
+  zone = tz;
+}
+export const fmtTime = (ts: number) => new Date(ts).toLocaleTimeString(undefined, { timeZone: zone });
+export const fmtHm = (ts: number) => new Date(ts).toLocaleTimeString(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+export const fmtDay = (ts: number) => new Date(ts).toLocaleDateString(undefined, { timeZone: zone, weekday: 'short', day: 'numeric', month: 'short' });
+/** Minutes since local midnight in the station's zone (to put axis ticks on round wall-clock times). */
+export function wallMinute(ts: number): number {
+  const p = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(new Date(ts));
+  const n = (t: string) => Number(p.find((x) => x.type === t)?.value ?? 0);
+  return n('hour') * 60 + n('minute');
+}
+export const fmtPct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : Math.round(v)} %` : '—');
+export const fmtInt = (v: number) => v.toLocaleString();
 
 /**
  * Only the newest call's result is applied: refreshes overlap (SSE-driven, and after a button

@@ -1,11 +1,15 @@
 /// <reference lib="dom" />
 import { refreshCalibration, refreshHistogram, refreshThresholdLog, setupCalibration, setupThreshold } from './controls.js';
-import { $, el, fmtMs, fmtScore, fmtTime, getJson, postJson, text, throttle } from './dom.js';
-import type { Counters, Latest, Live, Reject, State } from './types.js';
+import { $, fmtMs, fmtScore, fmtTime, getJson, postJson, text, throttle } from './dom.js';
+import { refreshRejects } from './rejects.js';
+import { refreshShift, setupShift, showBigVerdict } from './shift.js';
+import type { Counters, Latest, Live, State } from './types.js';
+import { isShown, onView, setupViews } from './views.js';
 
 /**
  * The dashboard: live counters, latest frame and verdict from the server-sent events; the
- * reject strip, histogram and calibration refetched (throttled) when events say they changed.
+ * reject strip, histograms, shift figures and calibration refetched (throttled) when events say
+ * they changed, and only for the view on screen.
  */
 
 let paused = false;
@@ -27,12 +31,13 @@ function showCounters(c: Counters): void {
 
 function showLatest(l: Latest | null): void {
   if (!l) return;
+  showBigVerdict(l);
   const v = $('verdict');
   v.textContent = l.verdict;
   v.className = `badge ${l.verdict}`;
   text('score', fmtScore(l.score));
   text('seq', `#${l.seq} · ${l.source} · ${fmtTime(l.ts)} · ${l.latency_ms.toFixed(1)} ms`);
-  if (l.seq !== lastSeq && !frameLoading) {
+  if (l.seq !== lastSeq && !frameLoading && isShown('station')) {
     // One image request in flight at a time: a slow link sees fewer frames, never a queue.
     lastSeq = l.seq;
     frameLoading = true;
@@ -44,42 +49,6 @@ function showPaused(p: boolean): void {
   paused = p;
   text('pause', p ? 'Resume inspection' : 'Pause inspection');
   text('pause-msg', p ? 'paused: parts are not inspected' : '');
-}
-
-function thumb(r: Reject): HTMLElement {
-  const pic = r.image_path ? el('img', { src: `/images/${r.image_path.split('/').map(encodeURIComponent).join('/')}`, alt: `reject #${r.seq}` }) : el('div', { class: 'nothumb' }, r.error ? r.error.code : 'no image yet');
-  const b = el('button', { class: 'thumb', type: 'button', 'data-seq': String(r.seq) }, pic, el('span', {}, `#${r.seq} · ${fmtScore(r.score)}`), el('span', { class: 'muted' }, fmtTime(r.ts)));
-  b.addEventListener('click', () => openViewer(r));
-  return b;
-}
-
-function openViewer(r: Reject): void {
-  const img = $<HTMLImageElement>('viewer-img');
-  if (r.image_path) {
-    img.hidden = false;
-    img.src = `/images/${r.image_path.split('/').map(encodeURIComponent).join('/')}`;
-  } else img.hidden = true;
-  text('viewer-meta', `#${r.seq} · ${r.verdict} · score ${fmtScore(r.score)} (threshold ${fmtScore(r.threshold)}${r.score_rule ? `, rule ${r.score_rule}` : ''})${r.ssim !== null ? ` · SSIM ${fmtScore(r.ssim)}` : ''} · ${new Date(r.ts).toLocaleString()} · ${r.source}${r.error ? ` · ${r.error.code}: ${r.error.message}` : ''}`);
-  $<HTMLDialogElement>('viewer').showModal();
-}
-
-/** Thumbnails already on the page, by part: reused so a refresh never reloads (and blanks) an image. */
-const thumbs = new Map<string, { node: HTMLElement; image: string | null }>();
-
-async function refreshRejects(): Promise<void> {
-  const { rejects } = await getJson<{ rejects: Reject[] }>('/api/rejects?limit=24');
-  if (rejects.length === 0) return;
-  const keep = new Map<string, { node: HTMLElement; image: string | null }>();
-  const nodes = rejects.map((r) => {
-    const key = `${r.seq}:${r.ts}`;
-    const old = thumbs.get(key);
-    const t = old && old.image === r.image_path ? old : { node: thumb(r), image: r.image_path };
-    keep.set(key, t);
-    return t.node;
-  });
-  thumbs.clear();
-  for (const [k, v] of keep) thumbs.set(k, v);
-  $('strip').replaceChildren(...nodes);
 }
 
 async function refreshState(): Promise<void> {
@@ -94,15 +63,20 @@ async function refreshState(): Promise<void> {
 }
 
 const rejectsSoon = throttle(refreshRejects, 1000);
-const histSoon = throttle(refreshHistogram, 1000);
-const calibSoon = throttle(refreshCalibration, 500);
+const histSoon = throttle(() => (isShown('station') ? refreshHistogram() : undefined), 1000);
+const calibSoon = throttle(() => (isShown('station') ? refreshCalibration() : undefined), 500);
+// The shift figures are per minute: a refresh every 2 s while parts arrive is more than enough.
+const shiftSoon = throttle(() => (isShown('shift') ? refreshShift() : undefined), 2000);
 
 function onLive(d: Live): void {
   showCounters(d.counters);
   showLatest(d.latest);
   showPaused(d.paused);
   text('thr-now', fmtScore(d.threshold));
-  if (d.frames) histSoon();
+  if (d.frames) {
+    histSoon();
+    shiftSoon();
+  }
   const fault = d.faults?.at(-1);
   if (fault) {
     // Shown until the next health poll says otherwise.
@@ -111,11 +85,8 @@ function onLive(d: Live): void {
     h.title = fault.message;
     h.className = 'pill bad';
   }
-  // Rows carry their image paths once committed (≤ a few hundred ms later): refetch then too.
-  if (d.rejects?.length || d.rejects_overflow) {
-    rejectsSoon();
-    window.setTimeout(rejectsSoon, 1200);
-  }
+  // A reject first shows "saving image…"; the update that says its JPEG landed refetches the strip.
+  if (d.rejects?.length || d.images?.length || d.rejects_overflow) rejectsSoon();
   if (d.calibration.state === 'recording' || d.calibration.state !== calibState) calibSoon();
   calibState = d.calibration.state;
 }
@@ -137,6 +108,15 @@ function connect(): void {
 }
 
 function start(): void {
+  onView((v) => {
+    if (v === 'shift') void refreshShift().catch((err) => console.warn(err));
+    if (v === 'station') {
+      lastSeq = -1; // the latest frame is only fetched while the view shows it
+      void Promise.all([refreshHistogram(), refreshCalibration()]).catch((err) => console.warn(err));
+    }
+  });
+  setupViews();
+  setupShift();
   const frame = $<HTMLImageElement>('frame');
   frame.addEventListener('load', () => (frameLoading = false));
   frame.addEventListener('error', () => (frameLoading = false));
@@ -150,9 +130,11 @@ function start(): void {
   void refreshRejects().catch(() => undefined);
   void refreshCalibration().catch(() => undefined);
   connect();
-  // Health is about the absence of events, so it is polled rather than pushed.
+  // Health is about the absence of events, so it is polled rather than pushed; the shift view too
+  // (a stopped line sends no events, and the hour and the shift move on without them).
   window.setInterval(() => void refreshState().catch(() => undefined), 5000);
-  window.addEventListener('resize', throttle(() => Promise.all([refreshHistogram(), refreshCalibration()]).then(() => undefined), 300));
+  window.setInterval(() => shiftSoon(), 15_000);
+  window.addEventListener('resize', throttle(() => (isShown('shift') ? refreshShift() : Promise.all([refreshHistogram(), refreshCalibration()]).then(() => undefined)), 300));
 }
 
 start();
