@@ -135,7 +135,7 @@ describe('review loop end to end (built daemon, real mosquitto, headless Chromiu
     await page.screenshot({ path: join(OUT, 'review-tablet.png') });
     // The dashboard beside it: the link, and the calibration's proposal checked on the reviewed part.
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(url);
+    await page.goto(`${url}/#station`); // the calibration panel sits in the Station view
     await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live', undefined, { timeout: 20_000 });
     await page.fill('#calib-n', '5');
     await page.click('#calib-start');
