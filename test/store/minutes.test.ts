@@ -1,28 +1,20 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InspectionResult } from '../../src/events/types.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
 import { countKey } from '../../src/store/minutes.js';
 import { openStore } from '../../src/store/sqlite.js';
-import type { Store, StoreOptions } from '../../src/store/types.js';
-import { frame, recordingLog, result, tempDir } from './fixtures.js';
+import type { StoreOptions } from '../../src/store/types.js';
+import { frame, perTestStores, recordingLog, result } from './fixtures.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let stores: Store[] = [];
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
-afterEach(async () => {
-  for (const s of stores) await s.close();
-  stores = [];
-  await cleanup();
-});
+const tmp = perTestStores();
 
 const T0 = Date.UTC(2026, 0, 15, 6, 0); // a minute boundary
-const dbFile = () => join(dir, 'inspectd.db');
+const dbFile = () => join(tmp.dir(), 'inspectd.db');
 async function open(over: Partial<StoreOptions> = {}) {
-  const store = await openStore({ database: dbFile(), imagesDir: join(dir, 'images'), retentionDays: 0, imagesQuotaMb: 10, flushMs: 60_000, log: recordingLog(), ...over });
-  stores.push(store);
+  const store = await openStore({ database: dbFile(), imagesDir: join(tmp.dir(), 'images'), retentionDays: 0, imagesQuotaMb: 10, flushMs: 60_000, log: recordingLog(), ...over });
+  tmp.track(store);
   return store;
 }
 

@@ -1,18 +1,15 @@
 /**
- * What the headless-Chromium tests share: the built daemon replaying the casting samples with the
- * dashboard on a free port, Debian's chromium driven by playwright-core, and a rebuild of dist/
- * when a dashboard source is newer than its compiled file (npm test builds first anyway; a single
- * test file run straight after an edit must not test stale JavaScript).
+ * The built daemon replaying the casting samples with the dashboard on a free port, for the
+ * headless-Chromium tests (the browser itself and the dist/ rebuild are in browser.ts).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { freePort, waitFor } from '../helpers/mosquitto.js';
+import { CLI } from './browser.js';
 import { ROOT } from './harness.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CLI = join(ROOT, 'dist/daemon/main.js');
+export { CHROMIUM, CLI, ensureBuilt, launchChromium } from './browser.js';
 /** The shipped model when it exists, else the tiny fixture (untrained: every part scores alike). */
 export const MODEL = existsSync(join(ROOT, 'models/casting-int8.onnx')) ? join(ROOT, 'models/casting-int8.onnx') : join(ROOT, 'test/fixtures/model/tiny_gray.onnx');
 export const SAMPLES = join(ROOT, 'samples/casting');
@@ -59,25 +56,4 @@ export async function startReplayDaemon(o: { dir: string; station: string; fps: 
     throw new Error(`${(err as Error).message}\n${output}`);
   }
   return { url, child, exit };
-}
-
-export function ensureBuilt(): void {
-  const stale = (dir: string): boolean =>
-    readdirSync(join(ROOT, 'src', dir), { withFileTypes: true }).some((e) => {
-      if (e.isDirectory()) return stale(join(dir, e.name));
-      if (!e.name.endsWith('.ts')) return false;
-      const out = join(ROOT, 'dist', dir, e.name.replace(/\.ts$/, '.js'));
-      return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', dir, e.name)).mtimeMs;
-    });
-  if (!existsSync(CLI) || stale('web')) execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { stdio: 'inherit' });
-}
-
-export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // playwright gives every launch a fresh, empty profile (its own --user-data-dir).
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 }
