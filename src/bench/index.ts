@@ -8,8 +8,10 @@
  *   end_to_end.max    replay as fast as possible through the real app (sharp, worker pool,
  *                     SQLite, sim GPIO): frames/s, capture→decision p50/p99, per-stage medians
  *   end_to_end.paced  the same at 30 fps: latency p50/p99 and drops
- *   rss               peak resident set size of this process
- *   limits            model only (the limit), frames by camera size decoded in the workers,
+ *   end_to_end.area_path  the same model with its card on kernel 'area' (cost only)
+ *   rss               peak resident set size of this process; rss_steady_mb per e2e run
+ *   limits            model only (the limit), frames by camera size decoded in the workers
+ *                     (card kernel and area path), cost vs model input 128/192/256,
  *                     `inspectd eval` vs a plain Python loop (src/bench/throughput.ts)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
