@@ -8,8 +8,10 @@
  *   end_to_end.max    replay as fast as possible through the real app (sharp, worker pool,
  *                     SQLite, sim GPIO): frames/s, capture→decision p50/p99, per-stage medians
  *   end_to_end.paced  the same at 30 fps: latency p50/p99 and drops
- *   rss               peak resident set size of this process
- *   limits            model only (the limit), frames by camera size decoded in the workers,
+ *   end_to_end.area_path  the same model with its card on kernel 'area' (cost only)
+ *   rss               peak resident set size of this process; rss_steady_mb per e2e run
+ *   limits            model only (the limit), frames by camera size decoded in the workers
+ *                     (card kernel and area path), cost vs model input 128/192/256,
  *                     `inspectd eval` vs a plain Python loop (src/bench/throughput.ts)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -47,7 +49,11 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
     const app = createApp(cfg, { env: {}, pid: 0, log: pino({ level: 'error' }) });
     await app.start();
     const t0 = performance.now();
+    // Resident memory while frames flow, after the first second (arenas and JIT settle first).
+    const rss: number[] = [];
+    const sampler = setInterval(() => performance.now() - t0 > 1000 && rss.push(process.memoryUsage.rss() / 2 ** 20), 250);
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
+    clearInterval(sampler);
     const elapsed = (performance.now() - t0) / 1000;
     const s = app.stats() as { inspected: number; dropped: number };
     await app.stop('bench done');
@@ -62,6 +68,8 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
       frames: s.inspected, seconds: round(elapsed), fps: round(s.inspected / elapsed), dropped: s.dropped,
       latency_ms: { p50: round(quantile(col('latency_ms'), 0.5)), p99: round(quantile(col('latency_ms'), 0.99)) },
       stages_median_ms: { preprocess: med('preprocess_ms'), infer: med('infer_ms'), score: med('score_ms') },
+      // This bench process's RSS (it also holds what earlier sections loaded): an upper bound for a daemon's.
+      rss_steady_mb: round(quantile(rss.sort((a, b) => a - b), 0.5)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -85,14 +93,16 @@ async function preprocessOnly(samples: string, model: string, seconds: number): 
   return round(n / ((performance.now() - t0) / 1000));
 }
 
-async function limits(model: string, samples: string, seconds: number, workers: number) {
-  const { modelOnly, frameSizes, evalVsPython } = await import('./throughput.js');
+async function limits(model: string, samples: string, seconds: number, workers: number, areaModel: string) {
+  const { modelOnly, frameSizes, evalVsPython, inputSizes } = await import('./throughput.js');
   const ae = join(ROOT, 'models/casting-ae-int8.onnx');
   const data = resolve(arg('datasets', join(ROOT, '../shared/datasets')));
   return {
     model_only: await modelOnly(model, { workers, seconds, samples }),
     model_only_autoencoder: existsSync(ae) && ae !== model ? await modelOnly(ae, { workers, seconds, samples }) : undefined,
     frame_sizes: await frameSizes(model, { workers, seconds: Math.max(2, seconds / 2), samples }),
+    frame_sizes_area_path: await frameSizes(areaModel, { workers, seconds: Math.max(2, seconds / 2), samples }),
+    model_input_sizes: await inputSizes(model, { workers, seconds: Math.max(2, seconds / 2), samples, sizes: [128, 192, 256] }),
     eval_vs_python: existsSync(join(data, 'casting/test/good'))
       ? evalVsPython({ root: ROOT, aeFp32: join(ROOT, 'models/casting-ae-fp32.onnx'), models: [ae, model], good: join(data, 'casting/test/good'), defect: join(data, 'casting/test/defect'), n: Number(arg('eval-images', '600')) })
       : { skipped: `no datasets at ${data} (--datasets DIR)` },
@@ -107,7 +117,9 @@ async function main() {
   const workers = Number(arg('workers', '2'));
   const out: Record<string, unknown> = { node: process.version, model, samples, workers };
   out.ssim = await benchSsim({ runs: 50 });
-  const lim = await limits(model, samples, seconds, workers);
+  const { areaVariant } = await import('./throughput.js');
+  const area = areaVariant(model);
+  const lim = await limits(model, samples, seconds, workers, area.model);
   out.limits = lim;
   out.inference = { int8: await benchInference(model, { calls: 300 }), ...(fp32 !== model ? { fp32: await benchInference(fp32, { calls: 300 }) } : {}) };
   const baseline = await preprocessOnly(samples, model, seconds / 2);
@@ -123,7 +135,15 @@ async function main() {
     // The issue's figure: end to end (no images saved) as a share of the model-only limit.
     ratio_no_images_to_model_only: round(noImages.fps / lim.model_only.fps),
     paced_30fps: await endToEnd({ model, samples, fps: 30, seconds, workers }),
+    // The same model with its card's kernel set to 'area' (libjpeg-turbo + area resize in the
+    // worker): what a model trained on the area pixel path costs. Its pixels differ from the
+    // shipped lanczos3 card's, so its scores are not the shipped model's: only the cost counts.
+    area_path: await (async () => {
+      const noImg = await endToEnd({ model: area.model, samples, fps: 0, seconds, workers, saveImages: 'none' });
+      return { max_without_saving_images: noImg, ratio_no_images_to_model_only: round(noImg.fps / lim.model_only.fps), paced_30fps: await endToEnd({ model: area.model, samples, fps: 30, seconds, workers, saveImages: 'none' }) };
+    })(),
   };
+  area.remove();
   out.rss_peak_mb = round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   process.exit(0);

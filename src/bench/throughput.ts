@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cardPathFor } from '../model/card.js';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -51,12 +52,13 @@ async function cameraFrame(sample: Buffer, w: number, h: number): Promise<Buffer
   return sharp(sample).resize(w, h, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
 }
 
-export async function frameSizes(model: string, opts: { workers: number; seconds: number; samples: string }): Promise<Record<string, unknown>> {
+export async function frameSizes(model: string, opts: { workers: number; seconds: number; samples: string; only?: string[] }): Promise<Record<string, unknown>> {
   const insp = await openInspector(model, { workers: opts.workers });
   const out: Record<string, unknown> = { kernel: insp.card.preprocess.kernel };
   try {
     const sample = await readFile((await listImages(opts.samples))[0]);
     for (const [name, [w, h]] of Object.entries(FRAME_SIZES)) {
+      if (opts.only && !opts.only.includes(name)) continue;
       const frame = await cameraFrame(sample, w, h);
       const decode: number[] = [];
       const fps = await pump(opts.seconds, opts.workers * 2, async () => {
@@ -71,6 +73,68 @@ export async function frameSizes(model: string, opts: { workers: number; seconds
     await insp.close();
   }
 }
+
+/** A temp copy of `model` whose card says kernel 'area' (the pixel path), and how to remove it. */
+export function areaVariant(model: string, edit: (card: Record<string, any>) => void = () => {}, onnx = model): { model: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'inspectd-bench-area-'));
+  const card = JSON.parse(readFileSync(cardPathFor(model), 'utf8')) as Record<string, any>;
+  card.preprocess.kernel = 'area';
+  card.preprocess.decoder = 'libjpeg-turbo (JPEG), sharp (other formats); exact area resize';
+  edit(card);
+  const out = join(dir, basename(model));
+  symlinkSync(onnx, out);
+  writeFileSync(cardPathFor(out), JSON.stringify(card));
+  return { model: out, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Cost vs model input: the model's input/output rewritten to N×N (the networks are fully
+ * convolutional) by Debian's python3-onnx, on the area pixel path: model only, and whole 1080p
+ * MJPEG frames in the workers. The sha256 of the card no longer matches, so it is recomputed.
+ */
+export async function inputSizes(model: string, opts: { workers: number; seconds: number; samples: string; sizes: number[] }): Promise<Record<string, unknown>> {
+  const py = '/usr/bin/python3';
+  if (spawnSync(py, ['-c', 'import onnx'], { encoding: 'utf8' }).status !== 0) return { skipped: 'needs /usr/bin/python3 with python3-onnx to rewrite the input size' };
+  const out: Record<string, unknown> = {};
+  const { createHash } = await import('node:crypto');
+  for (const n of opts.sizes) {
+    const dir = mkdtempSync(join(tmpdir(), 'inspectd-bench-size-'));
+    try {
+      const onnx = join(dir, `input${n}.onnx`);
+      const p = spawnSync(py, ['-c', PY_RESIZE, model, onnx, String(n)], { encoding: 'utf8' });
+      if (p.status !== 0) return { skipped: `python onnx rewrite failed: ${p.stderr.slice(-300)}` };
+      const sha = createHash('sha256').update(readFileSync(onnx)).digest('hex');
+      const v = areaVariant(model, (c) => {
+        c.onnx_sha256 = sha;
+        c.preprocess.width = c.preprocess.height = n;
+        for (const io of [c.input, c.output, c.anomaly_output]) if (io) io.shape = [io.shape[0], io.shape[1], n, n];
+      }, onnx);
+      try {
+        const m = await modelOnly(v.model, opts);
+        const f = (await frameSizes(v.model, { ...opts, only: ['1080p'] }))['1080p'] as { fps: number; decode_resize_ms_median: number };
+        out[String(n)] = { model_only_fps: m.fps, ms_per_frame_per_worker: m.ms_per_frame_per_worker, mjpeg_1080p_fps: f.fps, mjpeg_1080p_decode_resize_ms_median: f.decode_resize_ms_median };
+      } finally {
+        v.remove();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+const PY_RESIZE = `
+import sys, onnx
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+m = onnx.load(src)
+for vi in list(m.graph.input) + list(m.graph.output):
+    d = vi.type.tensor_type.shape.dim
+    if len(d) == 4:
+        d[2].dim_value = n
+        d[3].dim_value = n
+del m.graph.value_info[:]
+onnx.save(m, dst)
+`;
 
 /**
  * `inspectd eval` vs a plain Python loop (PIL decode + resize, OpenCV DNN fp32 inference,

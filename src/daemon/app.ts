@@ -208,7 +208,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       station, spec, preprocess: preprocessImage, inspector, plc, now,
       getThreshold: () => controls.threshold, scoreRule: inspector.card.score.rule, onError: config.gpio.on_error,
       // Heatmaps feed saved evidence and the dashboard; a later save_images command without either gets plain frames.
-      wantMaps: controls.saveImages !== 'none' || config.http.enabled, inflight: config.model.workers + 1,
+      wantMaps: controls.saveImages !== 'none' || config.http.enabled, inflight: config.model.workers * 2 + 1, // two frames per worker (OpenOptions.perWorker) and the next one
       mapAlways: (seq) => controls.saveImages !== 'none' && passSample(seq),
       onInspected: onInspected,
     });

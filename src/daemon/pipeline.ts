@@ -8,7 +8,7 @@ import type { PreprocessSpec, Preprocessed, Tensor } from '../preprocess/types.j
 export interface InspectorPort {
   inspect(tensor: Tensor, opts: { wantMap: boolean; mapIfScoreBelow?: number }): Promise<InspectorOutcome>;
   /** Decode + resize + score in the model worker (the real inspector); without it the pipeline preprocesses here. */
-  inspectEncoded?(bytes: Uint8Array, opts: { wantMap: boolean; mapIfScoreBelow?: number }): Promise<InspectorOutcome>;
+  inspectEncoded?(bytes: Uint8Array, opts: { wantMap: boolean; mapIfScoreBelow?: number; roi?: PreprocessSpec['roi']; transfer?: boolean }): Promise<InspectorOutcome>;
 }
 
 interface InspectorOutcome {
@@ -74,8 +74,9 @@ export async function inspectFrame(frame: Frame, d: PipelineDeps): Promise<Inspe
     let out: InspectorOutcome;
     let preprocessMs: number;
     if (d.inspector.inspectEncoded) {
-      // The worker decodes: each core carries whole frames, this thread keeps timing and I/O.
-      out = await d.inspector.inspectEncoded(frame.data, opts);
+      // The worker decodes (with camera.roi): each core carries whole frames, this thread keeps
+      // timing and I/O. Nothing reads frame.data after this, so its buffer moves without a copy.
+      out = await d.inspector.inspectEncoded(frame.data, { ...opts, roi: d.spec.roi, transfer: true });
       const f = out.frame!;
       const { width, height, channels } = d.spec;
       pre = { tensor: { data: NO_TENSOR, width, height, channels }, pixels: f.pixels, sourceWidth: f.sourceWidth, sourceHeight: f.sourceHeight };

@@ -34,13 +34,20 @@ interface Job {
 interface Slot {
   index: number;
   worker: Worker | null;
-  state: 'starting' | 'idle' | 'busy' | 'dead';
-  job: Job | null;
+  state: 'starting' | 'ready' | 'dead';
+  /**
+   * Requests this worker holds, oldest first (at most `perWorker`): the next frame already waits
+   * in the worker's port when it answers one, so its session never idles while this thread is busy.
+   */
+  jobs: Job[];
   /** Pending start deadline, cleared by close() so a restart in progress cannot outlive the pool. */
   startTimer?: NodeJS.Timeout;
   /** Why the slot died (reported by MODEL_WORKER_FAILED). */
   lastError?: InspectdError;
 }
+
+/** Whether `a` is the whole of a plain ArrayBuffer, so transferring it detaches nothing else. */
+const ownsBuffer = (a: ArrayBufferView): boolean => a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
 
 const fromWire = (e: WireError): InspectdError => new InspectdError(e.code, e.message, e.context ?? {});
 
@@ -53,6 +60,7 @@ export async function openInspector(modelPath: string, opts: OpenOptions = {}): 
   }
   const pool = new Pool(loaded.card, modelPath, script, {
     workers: Math.max(1, opts.workers ?? 1),
+    perWorker: Math.max(1, opts.perWorker ?? 2),
     init: { onnxPath: modelPath, card: loaded.card, threads: Math.max(1, opts.threadsPerWorker ?? 1), warmup: opts.warmup ?? 3, testHooks: opts.testHooks ?? false },
     timeoutMs: opts.timeoutMs ?? 2000,
     startTimeoutMs: opts.startTimeoutMs ?? 30_000,
@@ -73,9 +81,9 @@ class Pool implements Inspector {
     readonly card: ModelCard,
     readonly modelPath: string,
     private readonly script: URL,
-    private readonly cfg: { workers: number; init: WorkerInit; timeoutMs: number; startTimeoutMs: number; onRestart?: OpenOptions['onRestart'] },
+    private readonly cfg: { workers: number; perWorker: number; init: WorkerInit; timeoutMs: number; startTimeoutMs: number; onRestart?: OpenOptions['onRestart'] },
   ) {
-    for (let i = 0; i < cfg.workers; i++) this.slots.push({ index: i, worker: null, state: 'starting', job: null });
+    for (let i = 0; i < cfg.workers; i++) this.slots.push({ index: i, worker: null, state: 'starting', jobs: [] });
   }
 
   async start(): Promise<void> {
@@ -111,7 +119,7 @@ class Pool implements Inspector {
         if (msg.type === 'ready' && !settled) {
           settled = true;
           clearTimeout(timer);
-          slot.state = 'idle';
+          slot.state = 'ready';
           resolve();
           this.dispatch();
         } else if (msg.type === 'fatal') {
@@ -140,18 +148,17 @@ class Pool implements Inspector {
     if (opts.testHook && !this.cfg.init.testHooks) return Promise.reject(new InspectdError('MODEL_TEST_HOOK', 'testHook needs openInspector({ testHooks: true })'));
     if (this.slots.every((s) => s.state === 'dead')) return Promise.reject(this.allDead());
     // Transfer only a buffer the tensor owns entirely; anything else would detach memory others use.
-    const d = tensor.data;
-    const owns = d.buffer instanceof ArrayBuffer && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength;
-    const data = owns ? d : d.slice();
-    return this.enqueue(data, opts);
+    return this.enqueue(ownsBuffer(tensor.data) ? tensor.data : tensor.data.slice(), opts);
   }
 
   inspectEncoded(bytes: Uint8Array, opts: InspectOptions = {}): Promise<InspectOutcome> {
     if (this.closing) return Promise.reject(new InspectdError('MODEL_CLOSED', 'inspector is closed'));
     if (opts.testHook && !this.cfg.init.testHooks) return Promise.reject(new InspectdError('MODEL_TEST_HOOK', 'testHook needs openInspector({ testHooks: true })'));
     if (this.slots.every((s) => s.state === 'dead')) return Promise.reject(this.allDead());
-    // A capture buffer may be a slice of a shared pool: transfer a copy, never the original.
-    return this.enqueue(new Uint8Array(bytes), opts);
+    // Without `transfer` the caller keeps its bytes; a view into a larger or shared buffer (a
+    // pooled Buffer, a slice of a capture chunk) is always copied: detaching it would take memory
+    // others still use.
+    return this.enqueue(opts.transfer && ownsBuffer(bytes) ? bytes : new Uint8Array(bytes), opts);
   }
 
   private enqueue(data: Float32Array | Uint8Array, opts: InspectOptions): Promise<InspectOutcome> {
@@ -162,26 +169,37 @@ class Pool implements Inspector {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.state !== 'idle' || !slot.worker) continue;
-      const job = this.queue.shift()!;
-      slot.state = 'busy';
-      slot.job = job;
-      const payload = job.data instanceof Float32Array ? { data: job.data } : { encoded: job.data };
-      const req: InspectRequest = { type: 'inspect', id: job.id, ...payload, wantMap: job.opts.wantMap ?? false, mapIfScoreBelow: job.opts.mapIfScoreBelow, testHook: job.opts.testHook };
-      // The clock starts when the worker gets the request, not while it waited in the queue.
-      job.timer = setTimeout(() => this.onTimeout(slot, job), this.cfg.timeoutMs);
-      slot.worker.postMessage(req, [job.data.buffer as ArrayBuffer]);
+    // Fill every worker to one request before giving any a second: with fewer frames than
+    // workers, each frame gets a core of its own.
+    for (let depth = 1; depth <= this.cfg.perWorker; depth++) {
+      for (const slot of this.slots) {
+        if (this.queue.length === 0) return;
+        if (slot.state !== 'ready' || !slot.worker || slot.jobs.length >= depth) continue;
+        const job = this.queue.shift()!;
+        slot.jobs.push(job);
+        const payload = job.data instanceof Float32Array ? { data: job.data } : { encoded: job.data };
+        const req: InspectRequest = { type: 'inspect', id: job.id, ...payload, roi: job.opts.roi ?? undefined, wantMap: job.opts.wantMap ?? false, mapIfScoreBelow: job.opts.mapIfScoreBelow, testHook: job.opts.testHook };
+        slot.worker.postMessage(req, [job.data.buffer as ArrayBuffer]);
+        this.armOldest(slot);
+      }
     }
   }
 
+  /**
+   * A request's clock runs while it is the oldest its worker holds, i.e. while the worker works
+   * on it: not while it waited in the pool's queue, nor behind the request before it.
+   */
+  private armOldest(slot: Slot): void {
+    const job = slot.jobs[0];
+    if (job && !job.timer) job.timer = setTimeout(() => this.onTimeout(slot, job), this.cfg.timeoutMs);
+  }
+
   private onReply(slot: Slot, msg: Extract<WorkerReply, { type: 'result' | 'failed' }>): void {
-    const job = slot.job;
-    if (!job || job.id !== msg.id) return;
+    const at = slot.jobs.findIndex((j) => j.id === msg.id);
+    if (at < 0) return;
+    const [job] = slot.jobs.splice(at, 1);
     clearTimeout(job.timer);
-    slot.job = null;
-    slot.state = 'idle';
+    this.armOldest(slot);
     if (msg.type === 'result') {
       this.counts.completed++;
       job.resolve({ score: msg.score, ssimMean: msg.ssimMean, map: msg.map, inferMs: msg.inferMs, scoreMs: msg.scoreMs, frame: msg.frame });
@@ -193,7 +211,7 @@ class Pool implements Inspector {
   }
 
   private onTimeout(slot: Slot, job: Job): void {
-    if (slot.job !== job) return;
+    if (slot.jobs[0] !== job) return;
     this.counts.timeouts++;
     const err = new InspectdError('MODEL_TIMEOUT', `inference took longer than ${this.cfg.timeoutMs} ms on worker ${slot.index}; worker replaced`, { worker: slot.index, timeoutMs: this.cfg.timeoutMs });
     this.replace(slot, 'timeout', err);
@@ -202,12 +220,13 @@ class Pool implements Inspector {
   /** Fail the slot's job, drop its worker and start a fresh one in its place. */
   private replace(slot: Slot, reason: 'timeout' | 'crash', err: InspectdError): void {
     if (reason === 'crash') this.counts.crashes++;
-    const job = slot.job;
-    slot.job = null;
-    if (job) {
+    // A request queued behind the lost one went down with the worker: its buffer was transferred,
+    // so it cannot be sent again. It fails at once (its frame gets the fail-safe error verdict).
+    const behind = new InspectdError(err.code, `worker ${slot.index} was replaced while this frame waited behind another (${err.message})`, err.context);
+    for (const [i, job] of slot.jobs.splice(0).entries()) {
       clearTimeout(job.timer);
       this.counts.failed++;
-      job.reject(err);
+      job.reject(i === 0 ? err : behind);
     }
     this.abandon(slot);
     if (this.closing) return;
@@ -245,7 +264,8 @@ class Pool implements Inspector {
 
   stats(): InspectorStats {
     const n = (st: Slot['state']) => this.slots.filter((s) => s.state === st).length;
-    return { workers: this.slots.length, ready: n('idle') + n('busy'), busy: n('busy'), queued: this.queue.length, ...this.counts, dead: n('dead') };
+    const busy = this.slots.filter((s) => s.state === 'ready' && s.jobs.length > 0).length;
+    return { workers: this.slots.length, ready: n('ready'), busy, queued: this.queue.length, ...this.counts, dead: n('dead') };
   }
 
   close(): Promise<void> {
@@ -254,10 +274,9 @@ class Pool implements Inspector {
     for (const job of this.queue.splice(0)) job.reject(err);
     const exits: Promise<unknown>[] = [];
     for (const slot of this.slots) {
-      if (slot.job) {
-        clearTimeout(slot.job.timer);
-        slot.job.reject(err);
-        slot.job = null;
+      for (const job of slot.jobs.splice(0)) {
+        clearTimeout(job.timer);
+        job.reject(err);
       }
       clearTimeout(slot.startTimer);
       const w = slot.worker;

@@ -1,3 +1,4 @@
+import type { PreprocessSpec } from '../preprocess/types.js';
 import type { ModelCard } from './card.js';
 
 /** Messages between src/model/client.ts (main thread) and src/model/worker.ts. */
@@ -30,6 +31,8 @@ export interface InspectRequest {
   data?: Float32Array;
   /** ...or the encoded frame (transferred): the worker decodes and resizes it itself. */
   encoded?: Uint8Array;
+  /** Region of interest (source pixels, after EXIF orientation) for an encoded frame; none when absent. */
+  roi?: PreprocessSpec['roi'];
   wantMap: boolean;
   /** Send the map only when the score is below this (saves copying maps of passed parts). */
   mapIfScoreBelow?: number;

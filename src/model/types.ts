@@ -1,5 +1,5 @@
 import type { InspectdError } from '../errors.js';
-import type { Tensor } from '../preprocess/types.js';
+import type { PreprocessSpec, Tensor } from '../preprocess/types.js';
 import type { ModelCard } from './card.js';
 import type { DecodedFrame, TestHook } from './protocol.js';
 
@@ -8,6 +8,11 @@ import type { DecodedFrame, TestHook } from './protocol.js';
 export interface OpenOptions {
   /** Worker threads, each with its own session (default 1). */
   workers?: number;
+  /**
+   * Requests handed to one worker at a time (default 2): while it answers one, the next is
+   * already in its port, so the session never waits for this thread. More only adds latency.
+   */
+  perWorker?: number;
   /** onnxruntime intra-op threads per worker (default 1: parallelism comes from several workers). */
   threadsPerWorker?: number;
   /** An inference that takes longer is abandoned: MODEL_TIMEOUT, worker replaced (default 2000). */
@@ -27,6 +32,14 @@ export interface InspectOptions {
   wantMap?: boolean;
   /** With wantMap: return the map only when the score is below this (e.g. the threshold). */
   mapIfScoreBelow?: number;
+  /**
+   * inspectEncoded: hand the bytes' buffer to the worker instead of a copy (it is detached here:
+   * length 0 on return). Only a view that is the whole of its ArrayBuffer is transferred; a slice
+   * of a larger or pooled buffer is copied anyway.
+   */
+  transfer?: boolean;
+  /** inspectEncoded: crop this region (source pixels, after EXIF orientation) before the resize, as `camera.roi` says. */
+  roi?: PreprocessSpec['roi'];
   /** Tests only (needs `testHooks: true`): stall or crash the worker handling this request. */
   testHook?: TestHook;
 }
@@ -69,7 +82,8 @@ export interface Inspector {
   /**
    * Decode, resize and score an encoded frame (JPEG, PNG, …) entirely in a worker, so each core
    * carries whole frames and the main thread keeps only timing and I/O. The bytes are copied
-   * once and the copy transferred; FRAME_* errors come back as rejections.
+   * once and the copy transferred, or with `opts.transfer` handed over without a copy; FRAME_*
+   * errors come back as rejections.
    */
   inspectEncoded(bytes: Uint8Array, opts?: InspectOptions): Promise<InspectOutcome>;
   stats(): InspectorStats;

@@ -12,8 +12,9 @@ import { preprocessImage } from '../preprocess/index.js';
 /**
  * Worker-thread entry: one onnxruntime session + one SsimComputer. onnxruntime-node's
  * `session.run()` does its work on the calling thread, so it lives here and the main thread's
- * event loop (GPIO timing, MQTT keep-alive, watchdog) never waits for a model. One request at a
- * time: the client only sends the next one after this one's reply.
+ * event loop (GPIO timing, MQTT keep-alive, watchdog) never waits for a model. The client keeps
+ * up to two requests here; they run one after the other on this thread (run() and the scoring
+ * after it are synchronous, so the shared x01 / SSIM buffers are never used by two at once).
  */
 
 const init = workerData as WorkerInit;
@@ -117,7 +118,8 @@ async function main(): Promise<void> {
       let frame: DecodedFrame | undefined;
       if (req.encoded) {
         const t0 = performance.now();
-        const pre = await preprocessImage(Buffer.from(req.encoded.buffer, req.encoded.byteOffset, req.encoded.byteLength), card.preprocess, { sync: true });
+        const spec = req.roi ? { ...card.preprocess, roi: req.roi } : card.preprocess;
+        const pre = await preprocessImage(Buffer.from(req.encoded.buffer, req.encoded.byteOffset, req.encoded.byteLength), spec, { sync: true });
         const px = pre.pixels;
         // Transferable only when the pixels own their buffer (sharp's may be a pooled slice).
         const pixels = px.byteOffset === 0 && px.byteLength === px.buffer.byteLength ? px : px.slice();

@@ -10,6 +10,12 @@ interface Taps {
   count: Int32Array;
   weights: Float32Array;
   stride: number;
+  /**
+   * Whether every output's inner taps (all but its first and last) carry one weight and every
+   * weight is ≥ 2^-20: then a row sum of integer pixels times that weight gives the very same
+   * double as tap-by-tap accumulation (see horizontalPass), at a fraction of the cost.
+   */
+  summable: boolean;
 }
 
 /**
@@ -23,6 +29,7 @@ function taps(src: number, dst: number): Taps {
   const start = new Int32Array(dst);
   const count = new Int32Array(dst);
   const weights = new Float32Array(dst * stride);
+  let summable = true;
   for (let d = 0; d < dst; d++) {
     const a = d * s;
     const b = Math.min(src, (d + 1) * s);
@@ -33,12 +40,16 @@ function taps(src: number, dst: number): Taps {
       if (w <= 1e-9) continue;
       if (n === 0) start[d] = i;
       weights[d * stride + n] = w / (b - a);
+      if (weights[d * stride + n] < MIN_SUMMABLE_WEIGHT) summable = false;
       n++;
     }
     count[d] = n;
+    for (let k = 2; k < n - 1; k++) if (weights[d * stride + k] !== weights[d * stride + 1]) summable = false;
   }
-  return { start, count, weights, stride };
+  return { start, count, weights, stride, summable };
 }
+
+const MIN_SUMMABLE_WEIGHT = 2 ** -20;
 
 const tapCache = new Map<string, Taps>();
 function cachedTaps(src: number, dst: number): Taps {
@@ -53,6 +64,7 @@ function cachedTaps(src: number, dst: number): Taps {
 }
 
 let scratch = new Float32Array(0);
+let rowAcc = new Float64Array(0);
 
 /** Area resize of an HWC u8 image to dw×dh (rounded half up to u8). */
 export function resizeArea(src: Uint8Array, sw: number, sh: number, ch: number, dw: number, dh: number): Uint8Array {
@@ -62,40 +74,97 @@ export function resizeArea(src: Uint8Array, sw: number, sh: number, ch: number, 
     out.set(src.subarray(0, out.length));
     return out;
   }
-  const tx = cachedTaps(sw, dw);
-  const ty = cachedTaps(sh, dh);
   // Horizontal pass first: the source (large) is read once, the temp is sh × dw.
   const n = sh * dw * ch;
   if (scratch.length < n) scratch = new Float32Array(n);
-  const tmp = scratch;
+  horizontalPass(src, sw, sh, ch, dw, cachedTaps(sw, dw), scratch);
+  verticalPass(scratch, dw * ch, dh, cachedTaps(sh, dh), out);
+  return out;
+}
+
+/**
+ * tmp[y][x] = Σ_k w_k · src[y][start+k], stored as float32. Each product of a float32 weight and
+ * an 8-bit pixel is exact in a double, and so is every partial sum: with every weight ≥ 2^-20 all
+ * terms are multiples of 2^-43 and the sum stays below 256, a span of 51 bits (a double holds 53).
+ * An exact sum does not depend on order or grouping, so when the inner taps share one weight,
+ * w_first·p_first + w_inner·Σ p_inner + w_last·p_last (integer adds, three multiplies) is bit
+ * for bit the tap-by-tap sum — 1.3-2× faster on camera frames (`npm run bench`, preprocess).
+ */
+function horizontalPass(src: Uint8Array, sw: number, sh: number, ch: number, dw: number, t: Taps, tmp: Float32Array): void {
+  if (t.summable && ch === 1) return horizontalGrey(src, sw, sh, dw, t, tmp);
+  const { start, count, weights, stride, summable } = t;
   for (let y = 0; y < sh; y++) {
     const row = y * sw * ch;
     const trow = y * dw * ch;
     for (let x = 0; x < dw; x++) {
-      const i0 = tx.start[x];
-      const cnt = tx.count[x];
-      const wo = x * tx.stride;
+      const i0 = start[x];
+      const cnt = count[x];
+      const wo = x * stride;
       for (let c = 0; c < ch; c++) {
-        let acc = 0;
-        for (let k = 0; k < cnt; k++) acc += tx.weights[wo + k] * src[row + (i0 + k) * ch + c];
+        const p = row + i0 * ch + c;
+        let acc: number;
+        if (summable && cnt > 2) {
+          let inner = 0;
+          const last = p + (cnt - 1) * ch;
+          for (let q = p + ch; q < last; q += ch) inner += src[q];
+          acc = weights[wo] * src[p] + weights[wo + 1] * inner + weights[wo + cnt - 1] * src[last];
+        } else {
+          acc = 0;
+          for (let k = 0; k < cnt; k++) acc += weights[wo + k] * src[p + k * ch];
+        }
         tmp[trow + x * ch + c] = acc;
       }
     }
   }
-  const rowLen = dw * ch;
+}
+
+/** horizontalPass for one channel (grey models, the common case): the same sums, tighter loops. */
+function horizontalGrey(src: Uint8Array, sw: number, sh: number, dw: number, t: Taps, tmp: Float32Array): void {
+  const { start, count, weights, stride } = t;
+  for (let y = 0; y < sh; y++) {
+    const row = y * sw;
+    const trow = y * dw;
+    for (let x = 0; x < dw; x++) {
+      const p = row + start[x];
+      const cnt = count[x];
+      const wo = x * stride;
+      if (cnt > 2) {
+        const last = p + cnt - 1;
+        let inner = 0;
+        for (let q = p + 1; q < last; q++) inner += src[q];
+        tmp[trow + x] = weights[wo] * src[p] + weights[wo + 1] * inner + weights[wo + cnt - 1] * src[last];
+      } else {
+        tmp[trow + x] = cnt === 2 ? weights[wo] * src[p] + weights[wo + 1] * src[p + 1] : weights[wo] * src[p];
+      }
+    }
+  }
+}
+
+/**
+ * out[y][i] = round(Σ_k w_k · tmp[start+k][i]). These sums are not exact (float32 × float32), so
+ * the order of the additions is kept (k ascending, from 0); only the loops are swapped so the
+ * temp is read row by row instead of down its columns.
+ */
+function verticalPass(tmp: Float32Array, rowLen: number, dh: number, t: Taps, out: Uint8Array): void {
+  const { start, count, weights, stride } = t;
+  if (rowAcc.length < rowLen) rowAcc = new Float64Array(rowLen);
+  const acc = rowAcc;
   for (let y = 0; y < dh; y++) {
-    const j0 = ty.start[y];
-    const cnt = ty.count[y];
-    const wo = y * ty.stride;
+    const j0 = start[y];
+    const cnt = count[y];
+    const wo = y * stride;
+    acc.fill(0, 0, rowLen);
+    for (let k = 0; k < cnt; k++) {
+      const w = weights[wo + k];
+      const trow = (j0 + k) * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i] += w * tmp[trow + i];
+    }
     const orow = y * rowLen;
     for (let i = 0; i < rowLen; i++) {
-      let acc = 0;
-      for (let k = 0; k < cnt; k++) acc += ty.weights[wo + k] * tmp[(j0 + k) * rowLen + i];
-      const v = Math.floor(acc + 0.5);
+      const v = Math.floor(acc[i] + 0.5);
       out[orow + i] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   }
-  return out;
 }
 
 export interface Image8 {

@@ -40,7 +40,7 @@ async function decodeJpeg(data: Buffer, channels: 1 | 3, sync: boolean): Promise
   try {
     const format = channels === 1 ? turbo.FORMAT_GRAY : turbo.FORMAT_RGB;
     // In a model worker the thread is ours: decode on it instead of hopping to libuv's pool.
-    r = sync ? turbo.decompressSync(data, { format }) : await turbo.decompress(data, { format });
+    r = sync ? turbo.decompressSync(data, decodeBuffer(h.width * h.height * channels), { format }) : await turbo.decompress(data, { format });
   } catch (err) {
     // libjpeg-turbo reports a truncated or corrupt stream as a warning whose text is often "No error".
     const msg = (err as Error).message;
@@ -48,6 +48,20 @@ async function decodeJpeg(data: Buffer, channels: 1 | 3, sync: boolean): Promise
   }
   const img = { data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.width * r.height * channels), width: r.width, height: r.height, channels };
   return orient(img, h.orientation);
+}
+
+/**
+ * One decode buffer per thread, reused frame after frame (sync decodes only: an async one could
+ * share it with the next frame's). Safe because every step after the decode (orient, crop,
+ * resizeArea) writes new arrays, so nothing returned points into it. A camera frame of 2-12 MB
+ * then costs no allocation and no garbage; frames above the cap get a buffer of their own.
+ */
+let decodeScratch = Buffer.alloc(0);
+const REUSE_MAX_BYTES = 16 * 1024 * 1024;
+function decodeBuffer(bytes: number): Buffer {
+  if (bytes > REUSE_MAX_BYTES) return Buffer.allocUnsafeSlow(bytes);
+  if (decodeScratch.length < bytes) decodeScratch = Buffer.allocUnsafeSlow(bytes);
+  return decodeScratch;
 }
 
 async function decodeOther(data: Buffer): Promise<Image8> {

@@ -131,6 +131,29 @@ describe('pipeline', () => {
     expect(out[1].result).toMatchObject({ score: null, score_rule: 'combo', ssim: null });
   });
 
+  it('in-worker decoding: the frame goes with camera.roi and its buffer moves; a worker failure is a fail-safe error verdict', async () => {
+    const roi = { left: 1, top: 2, width: 3, height: 4 };
+    const seen: Array<{ bytes: string; roi: unknown; transfer: unknown }> = [];
+    const { d, out, plc } = deps({ scores: {} });
+    d.spec = { ...spec, roi };
+    d.inspector = {
+      inspect: async () => { throw new Error('the pipeline must not preprocess here when the worker can'); },
+      inspectEncoded: async (bytes, opts) => {
+        const text = Buffer.from(bytes).toString();
+        seen.push({ bytes: text, roi: opts.roi, transfer: opts.transfer });
+        if (text === 'crash') throw new InspectdError('MODEL_WORKER_CRASHED', 'worker 0 exited with code 1');
+        if (text === 'corrupt') throw new InspectdError('FRAME_DECODE', 'cannot decode JPEG: corrupt or truncated data');
+        return { score: 0.9, ssimMean: null, inferMs: 1, scoreMs: 0.1, frame: { pixels: new Uint8Array(4), preprocessMs: 0.5, sourceWidth: 9, sourceHeight: 9 } };
+      },
+    };
+    await runPipeline(from([frame(1), frame(2, 'crash'), frame(3, 'corrupt'), frame(4)]), d);
+    expect(seen).toEqual(['ok', 'crash', 'corrupt', 'ok'].map((bytes) => ({ bytes, roi, transfer: true })));
+    expect(out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code ?? null])).toEqual([[1, 'pass', null], [2, 'error', 'MODEL_WORKER_CRASHED'], [3, 'error', 'FRAME_DECODE'], [4, 'pass', null]]);
+    expect(out[2].result.error?.message).toContain('corrupt or truncated');
+    expect(plc.log.filter((l) => !l.startsWith('expect'))).toEqual(['pass 1', 'reject 2', 'reject 3', 'pass 4']);
+    expect(out[0].result.stages.preprocess_ms).toBe(0.5);
+  });
+
   it('with on_error: pass the PLC is told pass for an error, but the record still says error', async () => {
     const { d, out, plc } = deps({ scores: { 1: 0.9 }, onError: 'pass' });
     await runPipeline(from([frame(1, 'corrupt')]), d);

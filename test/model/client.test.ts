@@ -129,20 +129,25 @@ describe('openInspector / inspect', () => {
 });
 
 describe('worker recovery', () => {
-  it('a stuck inference times out (MODEL_TIMEOUT), the worker is replaced and queued work is served', async () => {
+  it('a stuck inference times out (MODEL_TIMEOUT), the frame behind it in the worker fails too, the worker is replaced and queued work is served', async () => {
     const restarts: string[] = [];
     const ins: Inspector = await openInspector(GRAY, { timeoutMs: 1500, warmup: 1, testHooks: true, onRestart: (e) => restarts.push(`${e.worker}:${e.reason}`) });
     try {
       const want = await expected(GRAY, 5);
       // testHook.stallMs busy-waits the worker thread, as a hung native session.run() would.
       const stuck = ins.inspect(frame(GRAY, 5).tensor, { testHook: { stallMs: 60_000 } });
+      const behind = rejection(ins.inspect(frame(GRAY, 5).tensor)); // the worker's second request
       const queued = ins.inspect(frame(GRAY, 5).tensor);
       expect(ins.stats().queued).toBe(1);
       const err = await rejection(stuck);
       expect(err.code).toBe('MODEL_TIMEOUT');
+      // Its buffer went to the lost worker: it fails at once, saying why, instead of hanging.
+      const lost = await behind;
+      expect(lost.code).toBe('MODEL_TIMEOUT');
+      expect(lost.message).toContain('waited behind another');
       const ok = await queued; // served by the replacement worker
       expect(Math.abs(ok.score - want.score)).toBeLessThan(1e-6);
-      expect(ins.stats()).toMatchObject({ timeouts: 1, restarts: 1, crashes: 0, ready: 1, completed: 1, failed: 1 });
+      expect(ins.stats()).toMatchObject({ timeouts: 1, restarts: 1, crashes: 0, ready: 1, completed: 1, failed: 2 });
       expect(restarts).toEqual(['0:timeout']);
     } finally {
       await ins.close();
@@ -169,8 +174,10 @@ describe('worker recovery', () => {
     try {
       rmSync(path);
       const crashed = rejection(ins.inspect(frame(GRAY, 1).tensor, { testHook: { crash: true } }));
+      const behind = rejection(ins.inspect(frame(GRAY, 1).tensor));
       const queued = rejection(ins.inspect(frame(GRAY, 1).tensor));
       expect((await crashed).code).toBe('MODEL_WORKER_CRASHED');
+      expect((await behind).code).toBe('MODEL_WORKER_CRASHED');
       const failed = await queued;
       expect(failed.code).toBe('MODEL_WORKER_FAILED');
       expect(failed.message).toContain('MODEL_LOAD_FAILED'); // says why the restart failed
