@@ -1,8 +1,9 @@
-import type { Logger } from '../capture/log.js';
+import type { Logger } from '../platform/log.js';
 import { GpiodGpio, type GpiodDriverKind, type GpiodLineConfig } from './gpiod.js';
-import type { GpiodTools } from './gpiodTools.js';
+import type { GpiodTools } from '../platform/gpiodTools.js';
 import { SimGpio } from './sim.js';
 import type { GpioPort, OutputLine } from './types.js';
+import type { FaultListener } from '../domain/index.js';
 
 /** The `gpio:` config section as this stage reads it (structurally the config schema's GpioConfig). */
 export interface GpioPortConfig {
@@ -14,7 +15,7 @@ export interface GpioPortConfig {
 
 export interface GpioDeps {
   log: Logger;
-  onFault?: (fault: { code: string; message: string; fatal: boolean }) => void;
+  onFault?: FaultListener;
   tools?: Partial<GpiodTools>;
   driver?: GpiodDriverKind;
   env?: Record<string, string | undefined>;
@@ -29,6 +30,6 @@ export function createGpioPort(cfg: GpioPortConfig, deps: GpioDeps): GpioPort {
 export { SimGpio } from './sim.js';
 export { GpiodGpio } from './gpiod.js';
 export { createPlcSignals, type PlcSignals, type PlcOptions, type PlcStats, type Part } from './plc.js';
-export { systemClock, type Clock } from './clock.js';
+export { systemClock, type Clock } from '../platform/clock.js';
 export { drainBoundMs } from './drain.js';
 export type { GpioPort, OutputLine, RejectOutput } from './types.js';

@@ -1,6 +1,6 @@
-import { InspectdError } from '../errors.js';
-import type { Logger } from '../capture/log.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { InspectdError } from '../platform/errors.js';
+import type { Logger } from '../platform/log.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
 import { drainBoundMs, drainUntil } from './drain.js';
 import { RejectPulses, Strobes } from './pulses.js';
 import type { GpioPort, OutputLine, RejectOutput } from './types.js';

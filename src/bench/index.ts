@@ -71,7 +71,7 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
 /** Frames/s of the card's sharp preprocessing alone over the sample folder, 4 in flight. */
 async function preprocessOnly(samples: string, model: string, seconds: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
-  const { listImages } = await import('../util/images.js');
+  const { listImages } = await import('../platform/images.js');
   const { preprocessImage } = await import('../preprocess/index.js');
   const { readCard } = await import('../model/load.js');
   const spec = readCard(model).card.preprocess;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { DashboardSchema } from '../config/schema.js';
-import type { InspectionResult } from '../events/types.js';
+import type { InspectionResult } from '../domain/index.js';
 import { quantile } from '../score/stats.js';
 import { openStore } from '../store/sqlite.js';
 import { ShiftView, type RangeName } from '../web/shiftApi.js';

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { openInspector } from '../model/client.js';
 import { preprocessImage } from '../preprocess/index.js';
-import { listImages } from '../util/images.js';
+import { listImages } from '../platform/images.js';
 
 /**
  * Throughput benchmarks of issue "speed close to the machine's limit", all in one process:

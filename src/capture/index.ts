@@ -1,12 +1,13 @@
-import { InspectdError } from '../errors.js';
-import { createGpiomonTrigger } from '../actuate/gpiomon.js';
-import type { GpiodTools } from '../actuate/gpiodTools.js';
+import { InspectdError } from '../platform/errors.js';
+import { createGpiomonTrigger } from './gpiomon.js';
+import type { GpiodTools } from '../platform/gpiodTools.js';
 import { createFfmpegSource } from './ffmpeg.js';
 import { createLibcameraSource } from './libcamera.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../platform/log.js';
 import { createReplaySource } from './replay.js';
 import { createTriggeredSource } from './trigger.js';
-import type { CaptureFaultListener, Frame, FrameSource, SourceStats } from './types.js';
+import type { CaptureFaultListener, FrameSource, SourceStats } from './types.js';
+import type { Frame } from '../domain/index.js';
 
 /** The `camera:` config section as this stage reads it (structurally the config schema's CameraConfig). */
 export interface CaptureConfig {
@@ -163,6 +164,7 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
   };
 }
 
-export type { Frame, FrameSource, SourceStats, CaptureFaultListener } from './types.js';
+export type { FrameSource, SourceStats, CaptureFaultListener } from './types.js';
+export type { Frame } from '../domain/index.js';
 export { BoundedQueue } from './queue.js';
 export { MjpegSplitter } from './mjpeg.js';

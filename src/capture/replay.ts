@@ -1,10 +1,11 @@
 import { basename } from 'node:path';
-import { InspectdError, errorMessage } from '../errors.js';
-import { listImages } from '../util/images.js';
+import { InspectdError, errorMessage } from '../platform/errors.js';
+import { listImages } from '../platform/images.js';
 import { DEFAULT_MAX_FRAME_BYTES, readFrameFile } from './frameFile.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../platform/log.js';
 import { BoundedQueue } from './queue.js';
-import type { Frame, FrameSource, SourceStats } from './types.js';
+import type { FrameSource, SourceStats } from './types.js';
+import type { Frame } from '../domain/index.js';
 
 export interface ReplayOptions {
   /** Folder of images; replayed in name order. */

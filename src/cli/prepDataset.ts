@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { readFrameFile } from '../capture/frameFile.js';
 import { preprocessImage } from '../preprocess/index.js';
 import type { PreprocessSpec } from '../preprocess/types.js';
-import { listImages, mapLimit } from '../util/images.js';
+import { listImages, mapLimit } from '../platform/images.js';
 
 /**
  * Writes a folder of images as one uint8 .npy array (N, H, W, C) through the daemon's own

@@ -1,9 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { Values } from './commands.js';
-import { type CliIo, line } from './io.js';
-import { req } from './evalCmd.js';
-import { checkConfig } from '../config/check.js';
+import { type CliIo, line, type Values, req } from './io.js';
+import { checkConfig } from './checkConfig.js';
 import { configWarnings } from '../config/history.js';
 import { formatProblem } from '../config/load.js';
 import { createApp } from '../daemon/app.js';
@@ -13,7 +11,7 @@ import { createLogger, logFormat } from './logger.js';
 import { selfCollisions, stationClaims } from '../config/claims.js';
 import type { Config } from '../config/schema.js';
 import { collisionMessage, takeClaims, type HeldClaims } from '../daemon/claims.js';
-import { canonicalPath } from '../util/canonicalPath.js';
+import { canonicalPath } from '../platform/canonicalPath.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;

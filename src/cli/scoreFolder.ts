@@ -2,9 +2,9 @@ import { basename } from 'node:path';
 import { readFrameFile } from '../capture/frameFile.js';
 import { preprocessImage } from '../preprocess/index.js';
 import type { PreprocessSpec } from '../preprocess/types.js';
-import type { InspectorPort } from '../daemon/pipeline.js';
-import { errorMessage } from '../errors.js';
-import { listImages, mapLimit } from '../util/images.js';
+import type { InspectorPort } from '../model/inspectorPort.js';
+import { errorMessage } from '../platform/errors.js';
+import { listImages, mapLimit } from '../platform/images.js';
 
 export interface ScoredImage {
   file: string;

@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
-import { InspectdError } from '../errors.js';
+import type { RootLogger as Logger } from '../platform/log.js';
+import { InspectdError } from '../platform/errors.js';
 import type { Config } from '../config/schema.js';
 import { readSecret } from '../config/secrets.js';
 import { mqttClientId } from '../config/claims.js';
 import { resolveThreshold } from '../decide/policy.js';
 import { EventBus } from '../events/bus.js';
-import type { InspectionResult } from '../events/types.js';
+import type { InspectionResult } from '../domain/index.js';
 import { preprocessImage } from '../preprocess/index.js';
 import { outboxTopics } from '../publish/topics.js';
 import { labelTopics } from '../publish/labelTopic.js';
@@ -15,9 +15,11 @@ import { isPassSample } from '../store/labelTypes.js';
 import type { Publisher } from '../publish/types.js';
 import type { Store } from '../store/types.js';
 import type { Inspector } from '../model/types.js';
-import type { CaptureSource, Frame } from '../capture/index.js';
+import type { CaptureSource } from '../capture/index.js';
+import type { Frame } from '../domain/index.js';
 import type { PlcSignals } from '../actuate/index.js';
-import { createCommandHandler, type Controls } from './commands.js';
+import { createCommandHandler } from './commands.js';
+import type { Controls } from '../domain/index.js';
 import { startEmbeddedBrokerIfNeeded, type EmbeddedBroker } from './embeddedBroker.js';
 import { startPipeline, type Inspected } from './pipeline.js';
 import { createSdNotify, type SdNotifier } from './sdNotify.js';
@@ -35,6 +37,7 @@ import { ImageLinks } from '../web/links.js';
 
 export type { App, AppEnv } from './appTypes.js';
 import type { App, AppEnv } from './appTypes.js';
+import type { Fault } from '../domain/index.js';
 
 /**
  * The composition root: the one place that picks adapters. Native modules (onnxruntime in the
@@ -153,7 +156,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
 
     const { createGpioPort, createPlcSignals } = await import('../actuate/index.js');
     const gpioLog = log.child({ stage: 'gpio' });
-    const onFault = (f: { code: string; message: string; fatal: boolean }) => fault(f);
+    const onFault = (f: Fault) => fault(f);
     const rawGpio = createGpioPort({ backend: config.gpio.backend, sim_log: config.gpio.sim_log, chip: config.gpio.chip, lines: config.gpio.lines }, { log: gpioLog, onFault, env: envs.env });
     // A tap on the port keeps every line's level for Modbus and the dashboard, whatever the backend.
     const gpio = tapLevels(rawGpio, levels, (line, value) => bus.emit('line', { line, value, ts: Date.now() }));
@@ -244,7 +247,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     log.info(statsLine(snap, { camera: source?.stats(), store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats() }, final), 'stats');
   }
 
-  function fault(f: { code: string; message: string; fatal: boolean }): void {
+  function fault(f: Fault): void {
     log[f.fatal ? 'error' : 'warn']({ code: f.code }, f.message);
     bus.emit('fault', { ...f, ts: Date.now() });
     if (f.fatal) {

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { RootLogger as Logger } from '../platform/log.js';
 
 /** What the composition root is given by main.ts (the only place that reads `process`). */
 export interface AppEnv {

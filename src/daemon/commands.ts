@@ -1,15 +1,11 @@
-import type { Logger } from 'pino';
+import type { RootLogger as Logger } from '../platform/log.js';
 import type { CommandHandler, CommandResult } from '../publish/types.js';
 import type { Store } from '../store/types.js';
-import { nameShown, saveImagesArg, thresholdArgs } from '../util/commandInput.js';
+import { nameShown, saveImagesArg, thresholdArgs } from '../platform/commandInput.js';
 import type { RuntimeSettings } from './settings.js';
+import type { Controls } from '../domain/index.js';
 
-/** Runtime settings operators may change without a restart. */
-export interface Controls {
-  threshold: number;
-  saveImages: 'rejects' | 'all' | 'none';
-  paused: boolean;
-}
+export type { Controls } from '../domain/index.js';
 
 export interface CommandDeps {
   controls: Controls;

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import type { Logger } from 'pino';
+import type { RootLogger as Logger } from '../platform/log.js';
 import type { Config } from '../config/schema.js';
 import { readSecret } from '../config/secrets.js';
 import type { EventBus } from '../events/bus.js';
@@ -7,7 +7,7 @@ import type { OutputLine } from '../actuate/types.js';
 import type { PlcStats } from '../actuate/plc.js';
 import type { CommandHandler } from '../publish/types.js';
 import type { Store } from '../store/types.js';
-import type { Controls } from './commands.js';
+import type { Controls } from '../domain/index.js';
 import { readOpt } from './adapterTaps.js';
 
 /**

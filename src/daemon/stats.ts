@@ -1,4 +1,4 @@
-import type { InspectionResult, StatsSnapshot } from '../events/types.js';
+import type { InspectionResult, StatsSnapshot } from '../domain/index.js';
 import { quantile } from '../score/stats.js';
 
 /**

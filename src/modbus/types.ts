@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { RootLogger as Logger } from '../platform/log.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import type { PlcStats } from '../actuate/plc.js';

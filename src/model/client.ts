@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InspectdError } from '../errors.js';
+import { InspectdError } from '../platform/errors.js';
 import type { Tensor } from '../preprocess/types.js';
 import type { ModelCard } from './card.js';
 import { loadModel } from './load.js';

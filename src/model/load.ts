@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { InspectdError } from '../errors.js';
+import { InspectdError } from '../platform/errors.js';
 import { scoreRuleProblems } from '../score/rules.js';
 import { ModelCardSchema, cardPathFor, ruleUsesAnomaly, type ModelCard } from './card.js';
 

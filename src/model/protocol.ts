@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../platform/errors.js';
 import type { ModelCard } from './card.js';
 
 /** Messages between src/model/client.ts (main thread) and src/model/worker.ts. */
@@ -37,7 +38,7 @@ export interface InspectRequest {
 }
 
 export interface WireError {
-  code: string;
+  code: ErrorCode;
   message: string;
   context?: Record<string, unknown>;
 }

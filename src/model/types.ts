@@ -1,4 +1,4 @@
-import type { InspectdError } from '../errors.js';
+import type { InspectdError } from '../platform/errors.js';
 import type { Tensor } from '../preprocess/types.js';
 import type { ModelCard } from './card.js';
 import type { DecodedFrame, TestHook } from './protocol.js';

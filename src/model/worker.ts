@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { InspectdError } from '../errors.js';
+import { InspectdError } from '../platform/errors.js';
 import { residualHeat, score } from '../score/rules.js';
 import { ruleUsesAnomaly, ruleUsesSsim } from './card.js';
 import { SsimComputer } from '../score/ssim.js';

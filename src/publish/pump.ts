@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage, type ErrorCode } from '../platform/errors.js';
 import type { OutboxRow } from '../store/types.js';
 import type { OutboxPort, SinkLog } from './types.js';
 
@@ -10,7 +10,7 @@ export interface PumpDeps {
   window: number;
   pollMs: number;
   log: SinkLog;
-  onError(code: string, err: unknown): void;
+  onError(code: ErrorCode, err: unknown): void;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Watches } from './watch.js';
 import type { OutboxRow, SinkLog } from '../store/types.js';
+import type { FaultEvent, FaultListener } from '../domain/index.js';
+import { type ErrorCode } from '../platform/errors.js';
 
 export type { SinkLog };
 
@@ -63,7 +65,7 @@ export interface PublisherOptions {
   /** Other topics to follow, by exact topic (e.g. Home Assistant's `homeassistant/status`). */
   watch?: Watches;
   /** Faults the publisher raises itself (MQTT_SESSION_TAKEOVER); without a listener it logs them. */
-  onFault?: (fault: { code: string; message: string; fatal: boolean }) => void;
+  onFault?: FaultListener;
   /** Injected mqtt.connect (the ports pattern: tests reach the real client through it). */
   connect?: (url: string, opts: import('mqtt').IClientOptions) => import('mqtt').MqttClient;
 }
@@ -86,15 +88,10 @@ export interface PublisherStats {
   /** stats/faults not sent because the broker was unreachable. */
   dropped: number;
   commands: number;
-  last_error: { code: string; message: string; ts: number } | null;
+  last_error: { code: ErrorCode; message: string; ts: number } | null;
 }
 
-export interface FaultEvent {
-  code: string;
-  message: string;
-  fatal: boolean;
-  ts: number;
-}
+export type { FaultEvent } from '../domain/index.js';
 
 export interface Publisher {
   readonly connected: boolean;

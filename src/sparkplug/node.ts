@@ -1,6 +1,6 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import sparkplug from 'sparkplug-payload';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../platform/errors.js';
 import type { EventBus } from '../events/bus.js';
 import { applyResult, initialState, type ResultState } from '../events/resultState.js';
 import type { SinkLog } from '../store/types.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { InspectdError, errorMessage } from '../errors.js';
+import { InspectdError, errorMessage } from '../platform/errors.js';
 import { ruleFromCard } from '../score/threshold.js';
 import { counters } from './api.js';
 import { isLoopbackHost } from './auth.js';

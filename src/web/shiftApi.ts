@@ -1,5 +1,5 @@
 import type { DashboardConfig } from '../config/schema.js';
-import { resolveZone } from '../util/timeZone.js';
+import { resolveZone } from '../platform/timeZone.js';
 import type { MinuteCounts, MinuteRow, Store } from '../store/types.js';
 import type { Handler } from './api.js';
 import { badge, rates, resolveBands, type Bands } from './bands.js';

@@ -1,8 +1,8 @@
-import type { Logger } from 'pino';
+import type { RootLogger as Logger } from '../platform/log.js';
 import type { Config } from '../config/schema.js';
-import type { Controls } from '../daemon/commands.js';
+import type { Controls } from '../domain/index.js';
 import type { EventBus } from '../events/bus.js';
-import type { InspectionResult } from '../events/types.js';
+import type { InspectionResult } from '../domain/index.js';
 import type { ModelCard } from '../model/card.js';
 import type { CommandHandler } from '../publish/types.js';
 import type { Store } from '../store/types.js';

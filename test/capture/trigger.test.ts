@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFrameSource } from '../../src/capture/index.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 import { BoundedQueue } from '../../src/capture/queue.js';
 import { createTriggeredSource } from '../../src/capture/trigger.js';
 import type { Frame, FrameSource } from '../../src/capture/types.js';
