@@ -1,8 +1,8 @@
-import { InspectdError, errorMessage } from '../platform/errors.js';
-import type { Logger } from '../platform/log.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
 import { InteractiveGroup, RespawnLine, type LineDriver } from './gpiodDrivers.js';
 import { DEFAULT_RESPAWN, Respawner, type RespawnPolicy } from './gpiodRespawn.js';
-import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from '../platform/gpiodTools.js';
+import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from '../platform/index.js';
 import type { GpioPort, OutputLine } from './types.js';
 import type { FaultListener } from '../domain/index.js';
 

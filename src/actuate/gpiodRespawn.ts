@@ -1,6 +1,6 @@
-import { errorMessage } from '../platform/errors.js';
-import type { Logger } from '../platform/log.js';
-import { systemClock, type Clock } from '../platform/clock.js';
+import { errorMessage } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
+import { systemClock, type Clock } from '../platform/index.js';
 import type { Levels, LineDriver } from './gpiodDrivers.js';
 import type { FaultListener } from '../domain/index.js';
 

@@ -1,6 +1,6 @@
-import { InspectdError } from '../platform/errors.js';
-import type { Logger } from '../platform/log.js';
-import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
+import { InspectdError } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/index.js';
 import { drainBoundMs, drainUntil } from './drain.js';
 import { RejectPulses, Strobes } from './pulses.js';
 import type { GpioPort, OutputLine, RejectOutput } from './types.js';

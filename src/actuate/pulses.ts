@@ -1,5 +1,5 @@
-import type { Logger } from '../platform/log.js';
-import type { Clock, TimerHandle } from '../platform/clock.js';
+import type { Logger } from '../platform/index.js';
+import type { Clock, TimerHandle } from '../platform/index.js';
 import type { OutputLine } from './types.js';
 
 interface Part {

@@ -18,9 +18,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { parseConfig } from '../config/load.js';
-import { createApp } from '../daemon/app.js';
-import { quantile } from '../score/stats.js';
+import { parseConfig } from '../config/index.js';
+import { createApp } from '../daemon/index.js';
+import { quantile } from '../score/index.js';
 import { benchInference, benchSsim } from './ssim.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
@@ -71,9 +71,9 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
 /** Frames/s of the card's sharp preprocessing alone over the sample folder, 4 in flight. */
 async function preprocessOnly(samples: string, model: string, seconds: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
-  const { listImages } = await import('../platform/images.js');
+  const { listImages } = await import('../platform/index.js');
   const { preprocessImage } = await import('../preprocess/index.js');
-  const { readCard } = await import('../model/load.js');
+  const { readCard } = await import('../model/index.js');
   const spec = readCard(model).card.preprocess;
   const bufs = await Promise.all((await listImages(samples)).map((f) => readFile(f)));
   const end = performance.now() + seconds * 1000;

@@ -4,9 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
-import { openInspector } from '../model/client.js';
+import { openInspector } from '../model/index.js';
 import { preprocessImage } from '../preprocess/index.js';
-import { listImages } from '../platform/images.js';
+import { listImages } from '../platform/index.js';
 
 /**
  * Throughput benchmarks of issue "speed close to the machine's limit", all in one process:

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../platform/log.js';
+import type { Logger } from '../platform/index.js';
 import type { TriggerInput } from './trigger.js';
-import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from '../platform/gpiodTools.js';
+import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from '../platform/index.js';
 import type { FaultListener } from '../domain/index.js';
 
 /** Arguments for gpiomon printing one line per edge, unbuffered. Pure. */

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { InspectdError, errorMessage, type ErrorCode } from '../platform/errors.js';
-import type { Logger } from '../platform/log.js';
+import { InspectdError, errorMessage, type ErrorCode } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
 import { MjpegSplitter } from './mjpeg.js';
 import { BoundedQueue } from './queue.js';
 import type { CaptureFaultListener, FrameSource, SourceStats } from './types.js';

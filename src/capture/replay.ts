@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
-import { InspectdError, errorMessage } from '../platform/errors.js';
-import { listImages } from '../platform/images.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
+import { listImages } from '../platform/index.js';
 import { DEFAULT_MAX_FRAME_BYTES, readFrameFile } from './frameFile.js';
-import type { Logger } from '../platform/log.js';
+import type { Logger } from '../platform/index.js';
 import { BoundedQueue } from './queue.js';
 import type { FrameSource, SourceStats } from './types.js';
 import type { Frame } from '../domain/index.js';

@@ -1,5 +1,5 @@
-import { errorMessage } from '../platform/errors.js';
-import type { Logger } from '../platform/log.js';
+import { errorMessage } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
 import { BoundedQueue } from './queue.js';
 import type { FrameSource, SourceStats } from './types.js';
 import type { Frame } from '../domain/index.js';

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, type ConfigProblem, type LoadOptions, loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { loadModel } from '../model/load.js';
-import { InspectdError } from '../platform/errors.js';
+import { ConfigError, type ConfigProblem, type LoadOptions, loadConfig } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import { loadModel } from '../model/index.js';
+import { InspectdError } from '../platform/index.js';
 
 /**
  * Everything that must hold before the daemon may start: the config file itself, then the

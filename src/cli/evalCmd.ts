@@ -4,9 +4,9 @@ import { writeEvalReport } from './evalReport.js';
 import { type CliIo, UsageError, type Values, line, req } from './io.js';
 import { progressBar } from './progress.js';
 import { scoreFolder, type ScoredImage } from './scoreFolder.js';
-import { openInspector } from '../model/client.js';
-import { auroc, confusion, f1OptimalThreshold } from '../score/stats.js';
-import { listImages } from '../platform/images.js';
+import { openInspector } from '../model/index.js';
+import { auroc, confusion, f1OptimalThreshold } from '../score/index.js';
+import { listImages } from '../platform/index.js';
 
 /**
  * `inspectd eval`: scores a good and a defect folder with a model through the daemon's own

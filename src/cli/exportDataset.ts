@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { errorMessage } from '../platform/errors.js';
-import { PANEL_GAP } from '../store/heatmap.js';
-import type { LabelRecord } from '../store/labelTypes.js';
-import { isWithin } from '../web/files.js';
+import { errorMessage } from '../platform/index.js';
+import { PANEL_GAP } from '../store/index.js';
+import type { LabelRecord } from '../store/index.js';
+import { isWithin } from '../web/index.js';
 import { type CliIo, UsageError, line, type Values, req } from './io.js';
 
 /**

@@ -2,16 +2,16 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type CliIo, line, type Values, req } from './io.js';
 import { checkConfig } from './checkConfig.js';
-import { configWarnings } from '../config/history.js';
-import { formatProblem } from '../config/load.js';
-import { createApp } from '../daemon/app.js';
+import { configWarnings } from '../config/index.js';
+import { formatProblem } from '../config/index.js';
+import { createApp } from '../daemon/index.js';
 import { prepareDataPaths } from './dataPaths.js';
 import { EXIT } from './exitCodes.js';
 import { createLogger, logFormat } from './logger.js';
-import { selfCollisions, stationClaims } from '../config/claims.js';
-import type { Config } from '../config/schema.js';
-import { collisionMessage, takeClaims, type HeldClaims } from '../daemon/claims.js';
-import { canonicalPath } from '../platform/canonicalPath.js';
+import { selfCollisions, stationClaims } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import { collisionMessage, takeClaims, type HeldClaims } from '../daemon/index.js';
+import { canonicalPath } from '../platform/index.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;

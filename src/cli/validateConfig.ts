@@ -2,10 +2,10 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type CliIo, UsageError, line, type Values } from './io.js';
 import { checkConfig } from './checkConfig.js';
-import { crossCollisions, selfCollisions, stationClaims, type Claim } from '../config/claims.js';
-import { configWarnings } from '../config/history.js';
-import { formatProblem, type ConfigProblem } from '../config/load.js';
-import { canonicalPath } from '../platform/canonicalPath.js';
+import { crossCollisions, selfCollisions, stationClaims, type Claim } from '../config/index.js';
+import { configWarnings } from '../config/index.js';
+import { formatProblem, type ConfigProblem } from '../config/index.js';
+import { canonicalPath } from '../platform/index.js';
 import { EXIT } from './exitCodes.js';
 
 /**

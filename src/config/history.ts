@@ -1,5 +1,5 @@
 import type { Config } from './schema.js';
-import type { ErrorCode } from '../platform/errors.js';
+import type { ErrorCode } from '../platform/index.js';
 
 /**
  * Config that starts but does not do what it says (pure). storage.max_rows caps the rows

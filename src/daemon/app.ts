@@ -1,20 +1,20 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { RootLogger as Logger } from '../platform/log.js';
-import { InspectdError } from '../platform/errors.js';
-import type { Config } from '../config/schema.js';
-import { readSecret } from '../config/secrets.js';
-import { mqttClientId } from '../config/claims.js';
-import { resolveThreshold } from '../decide/policy.js';
-import { EventBus } from '../events/bus.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import { InspectdError } from '../platform/index.js';
+import type { Config } from '../config/index.js';
+import { readSecret } from '../config/index.js';
+import { mqttClientId } from '../config/index.js';
+import { resolveThreshold } from '../decide/index.js';
+import { EventBus } from '../events/index.js';
 import type { InspectionResult } from '../domain/index.js';
 import { preprocessImage } from '../preprocess/index.js';
-import { outboxTopics } from '../publish/topics.js';
-import { labelTopics } from '../publish/labelTopic.js';
-import { isPassSample } from '../store/labelTypes.js';
-import type { Publisher } from '../publish/types.js';
-import type { Store } from '../store/types.js';
-import type { Inspector } from '../model/types.js';
+import { outboxTopics } from '../publish/index.js';
+import { labelTopics } from '../publish/index.js';
+import { isPassSample } from '../store/index.js';
+import type { Publisher } from '../publish/index.js';
+import type { Store } from '../store/index.js';
+import type { Inspector } from '../model/index.js';
 import type { CaptureSource } from '../capture/index.js';
 import type { Frame } from '../domain/index.js';
 import type { PlcSignals } from '../actuate/index.js';
@@ -29,11 +29,11 @@ import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js
 import { pausable } from './pausable.js';
 import { heldFaults } from './heldFaults.js';
 import { restoreSettings } from './settings.js';
-import type { OutputLine } from '../actuate/types.js';
+import type { OutputLine } from '../actuate/index.js';
 import { readOpt, tapLevels } from './adapterTaps.js';
 import { startPlantAdapters } from './plantAdapters.js';
-import type { LatestFrame } from '../web/types.js';
-import { ImageLinks } from '../web/links.js';
+import type { LatestFrame } from '../web/index.js';
+import { ImageLinks } from '../web/index.js';
 
 export type { App, AppEnv } from './appTypes.js';
 import type { App, AppEnv } from './appTypes.js';
@@ -101,7 +101,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       }
     }
 
-    const { openInspector } = await import('../model/client.js');
+    const { openInspector } = await import('../model/index.js');
     inspector = await openInspector(config.model.path, {
       workers: config.model.workers, threadsPerWorker: config.model.threads_per_worker, timeoutMs: config.model.timeout_ms,
       onRestart: (info: unknown) => log.warn({ info }, 'model worker restarted'),
@@ -112,7 +112,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     const configThreshold = resolveThreshold(config.model.threshold, card);
     log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: configThreshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
 
-    const { openStore } = await import('../store/sqlite.js');
+    const { openStore } = await import('../store/index.js');
     const storeFaults = heldFaults((f) => fault(f));
     store = await openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
@@ -129,8 +129,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
 
     const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r), settings });
     if (config.mqtt.url) {
-      const { openPublisher } = await import('../publish/mqtt.js');
-      publisher = openPublisher({
+      const { openPublisher } = await import('../publish/index.js');
+      publisher = await openPublisher({
         url: config.mqtt.url, clientId, station, topicPrefix: config.mqtt.topic_prefix,
         username: config.mqtt.username, password: readSecret(config.mqtt.password_file, envs.env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
@@ -144,7 +144,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       // Runs before the publisher closes (reverse order), so its drain sees every last row.
       steps.push({ name: 'store drain', close: () => store!.drain() });
       if (config.mqtt.ha_discovery) {
-        const { haDiscoveryMessages } = await import('../ha/discovery.js');
+        const { haDiscoveryMessages } = await import('../ha/index.js');
         const msgs = haDiscoveryMessages({ topicPrefix: config.mqtt.topic_prefix, station, discoveryPrefix: config.mqtt.ha_discovery_prefix, model: card.name });
         announceHa = () => { for (const m of msgs) publisher!.publishRetained(m.topic, m.payload); };
         announceHa();
@@ -190,7 +190,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     steps.push({ name: 'camera', close: () => source!.stop() });
 
     if (config.http.enabled) {
-      const { attachWeb } = await import('../web/attach.js');
+      const { attachWeb } = await import('../web/index.js');
       const web = await attachWeb({
         http: config.http, review: config.review, dashboard: config.dashboard, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
         command: commandHandler, stats: () => appStats(), latest: () => latest, lastDecisionAt: () => lastDecisionAt,

@@ -1,4 +1,4 @@
-import type { RootLogger as Logger } from '../platform/log.js';
+import type { RootLogger as Logger } from '../platform/index.js';
 
 /** What the composition root is given by main.ts (the only place that reads `process`). */
 export interface AppEnv {

@@ -1,7 +1,7 @@
-import type { RootLogger as Logger } from '../platform/log.js';
-import type { CommandHandler, CommandResult } from '../publish/types.js';
-import type { Store } from '../store/types.js';
-import { nameShown, saveImagesArg, thresholdArgs } from '../platform/commandInput.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { CommandHandler, CommandResult } from '../publish/index.js';
+import type { Store } from '../store/index.js';
+import { nameShown, saveImagesArg, thresholdArgs } from '../platform/index.js';
 import type { RuntimeSettings } from './settings.js';
 import type { Controls } from '../domain/index.js';
 

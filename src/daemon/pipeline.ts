@@ -1,11 +1,11 @@
 import type { Frame } from '../domain/index.js';
-import { decide, rejectsPart } from '../decide/policy.js';
-import { InspectdError, errorCode, errorMessage } from '../platform/errors.js';
+import { decide, rejectsPart } from '../decide/index.js';
+import { InspectdError, errorCode, errorMessage } from '../platform/index.js';
 import type { InspectionResult } from '../domain/index.js';
-import type { PreprocessSpec, Preprocessed } from '../preprocess/types.js';
-import type { InspectorOutcome, InspectorPort } from '../model/inspectorPort.js';
+import type { PreprocessSpec, Preprocessed } from '../preprocess/index.js';
+import type { InspectorOutcome, InspectorPort } from '../model/index.js';
 
-export type { InspectorPort } from '../model/inspectorPort.js';
+export type { InspectorPort } from '../model/index.js';
 
 /** What the pipeline needs from the plant side (PLC signals). Called on the awaited chain, in seq order. */
 export interface PlcPort {

@@ -1,5 +1,5 @@
-import type { RootLogger as Logger } from '../platform/log.js';
-import type { Store, StoredSetting } from '../store/types.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { Store, StoredSetting } from '../store/index.js';
 import type { Controls } from '../domain/index.js';
 
 /**

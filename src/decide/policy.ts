@@ -1,4 +1,4 @@
-import type { ModelCard } from '../model/card.js';
+import type { ModelCard } from '../model/index.js';
 import type { Verdict } from '../domain/index.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../platform/errorCodes.js';
+import type { ErrorCode } from '../platform/index.js';
 
 /** One frame as it left the camera (or the replay folder), still encoded. */
 export interface Frame {

@@ -6,4 +6,4 @@
 export type { Frame } from './frame.js';
 export type { InspectionResult, StatsSnapshot, Verdict } from './inspection.js';
 export type { Controls } from './controls.js';
-export type { Fault, FaultEvent, FaultListener } from '../platform/fault.js';
+export type { Fault, FaultEvent, FaultListener } from '../platform/index.js';

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../platform/errorCodes.js';
+import type { ErrorCode } from '../platform/index.js';
 
 export type Verdict = 'pass' | 'reject' | 'error';
 

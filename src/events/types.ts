@@ -1,4 +1,4 @@
-import type { OutputLine } from '../actuate/types.js';
+import type { OutputLine } from '../actuate/index.js';
 import type { FaultEvent } from '../domain/index.js';
 import type { InspectionResult, StatsSnapshot } from '../domain/index.js';
 

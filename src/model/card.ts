@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ScoreRuleSchema } from '../score/ruleSchema.js';
+import { ScoreRuleSchema } from '../score/index.js';
 
 // The score rule's schema lives with the rules it describes (score/); re-exported for the card's readers.
-export { BASE_SCORE_RULES, SCORE_RULES, ComboPartSchema, ScoreRuleSchema, ruleUsesAnomaly, ruleUsesSsim, type ComboPart, type ScoreRule, type ScoreRuleName } from '../score/ruleSchema.js';
+export { BASE_SCORE_RULES, SCORE_RULES, ComboPartSchema, ScoreRuleSchema, ruleUsesAnomaly, ruleUsesSsim, type ComboPart, type ScoreRule, type ScoreRuleName } from '../score/index.js';
 
 /**
  * The model card: a JSON file next to each .onnx (`foo.onnx` → `foo.card.json`), written by

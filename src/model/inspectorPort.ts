@@ -1,4 +1,4 @@
-import type { Tensor } from '../preprocess/types.js';
+import type { Tensor } from '../preprocess/index.js';
 
 /** What the pipeline needs from the model stage (the worker-backed inspector satisfies it). */
 export interface InspectorPort {

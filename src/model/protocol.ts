@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../platform/errors.js';
+import type { ErrorCode } from '../platform/index.js';
 import type { ModelCard } from './card.js';
 
 /** Messages between src/model/client.ts (main thread) and src/model/worker.ts. */

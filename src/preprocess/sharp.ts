@@ -1,5 +1,5 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { InspectdError } from '../platform/errors.js';
+import { InspectdError } from '../platform/index.js';
 import type { PreprocessSpec, Preprocessed } from './types.js';
 
 /**

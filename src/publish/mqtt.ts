@@ -1,5 +1,5 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
-import { InspectdError, errorMessage, type ErrorCode } from '../platform/errors.js';
+import { InspectdError, errorMessage, type ErrorCode } from '../platform/index.js';
 import type { StatsSnapshot } from '../domain/index.js';
 import { answerCommand } from './commands.js';
 import { DeliveryPump } from './pump.js';

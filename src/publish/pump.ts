@@ -1,5 +1,5 @@
-import { errorMessage, type ErrorCode } from '../platform/errors.js';
-import type { OutboxRow } from '../store/types.js';
+import { errorMessage, type ErrorCode } from '../platform/index.js';
+import type { OutboxRow } from '../store/index.js';
 import type { OutboxPort, SinkLog } from './types.js';
 
 export interface PumpDeps {

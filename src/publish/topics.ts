@@ -8,10 +8,10 @@
  *   <prefix>/<station>/label      one JSON per operator label (review queue), QoS 1 via the outbox (labelTopic.ts)
  *   <prefix>/<station>/set/<name> commands in; answers on <prefix>/<station>/response
  */
-import { InspectdError } from '../platform/errors.js';
+import { InspectdError } from '../platform/index.js';
 import type { InspectionResult, Verdict } from '../domain/index.js';
-import type { OutboxMessage } from '../store/types.js';
-import type { ErrorCode } from '../platform/errors.js';
+import type { OutboxMessage } from '../store/index.js';
+import type { ErrorCode } from '../platform/index.js';
 
 export type EventTopic = 'status' | 'result' | 'alert' | 'stats' | 'fault' | 'response' | 'label';
 

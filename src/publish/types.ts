@@ -1,7 +1,7 @@
 import type { Watches } from './watch.js';
-import type { OutboxRow, SinkLog } from '../store/types.js';
+import type { OutboxRow, SinkLog } from '../store/index.js';
 import type { FaultEvent, FaultListener } from '../domain/index.js';
-import { type ErrorCode } from '../platform/errors.js';
+import { type ErrorCode } from '../platform/index.js';
 
 export type { SinkLog };
 
@@ -96,7 +96,7 @@ export type { FaultEvent } from '../domain/index.js';
 export interface Publisher {
   readonly connected: boolean;
   /** QoS 0, not outboxed; dropped (counted) while disconnected. Never throws. */
-  publishStats(stats: import('../events/types.js').StatsSnapshot): void;
+  publishStats(stats: import('../domain/index.js').StatsSnapshot): void;
   /** QoS 1 on `<prefix>/<station>/fault`; a small number is held while disconnected. Never throws. */
   publishFault(fault: FaultEvent): void;
   /** Retained QoS 1 state on `<prefix>/<station>/<name>`, re-published after every reconnect. Never throws. */

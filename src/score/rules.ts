@@ -1,4 +1,4 @@
-import { InspectdError } from '../platform/errors.js';
+import { InspectdError } from '../platform/index.js';
 import type { ComboPart, ScoreRule } from './ruleSchema.js';
 import { quantile } from './stats.js';
 

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { LabelCounts, LabelInput, LabelledScores, LabelRecord, LabelStore, LabelTopicsFor, PartKey, ReviewItem, ReviewQueueOptions, SetLabelResult } from './labelTypes.js';
 import type { OutboxState } from './writer.js';
-import { type StoreOperation } from '../platform/errors.js';
+import { type StoreOperation } from '../platform/index.js';
 
 export interface LabelDeps {
   db: Database;

@@ -4,7 +4,7 @@ import type { ImageArchive } from './images.js';
 import { minuteOf, type MinuteStatements } from './minutes.js';
 import type { StoreOptions } from './types.js';
 import type { OutboxState, StoreCounters } from './writer.js';
-import type { StoreOperation } from '../platform/errors.js';
+import type { StoreOperation } from '../platform/index.js';
 
 /** Rows per DELETE: one pass after a long downtime must not hold the write lock (and the event loop) for long. */
 export const RETENTION_CHUNK = 5_000;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { InspectdError, errorMessage, storeOperationCode, type ErrorCode, type StoreOperation } from '../platform/errors.js';
+import { InspectdError, errorMessage, storeOperationCode, type ErrorCode, type StoreOperation } from '../platform/index.js';
 import type { InspectionResult } from '../domain/index.js';
 import { WriteHealth } from './health.js';
 import { ImageArchive } from './images.js';

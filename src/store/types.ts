@@ -1,4 +1,4 @@
-import type { Logger } from '../platform/log.js';
+import type { Logger } from '../platform/index.js';
 import type { Fault } from '../domain/index.js';
 import type { InspectionResult, Verdict } from '../domain/index.js';
 import type { LabelStore, LabelTopicsFor } from './labelTypes.js';

@@ -4,7 +4,7 @@ import type { WriteHealth } from './health.js';
 import { countBatch, type MinuteStatements } from './minutes.js';
 import { rowParams, type Statements } from './statements.js';
 import type { OutboxMessage, SinkLog } from './types.js';
-import { type ErrorCode, type StoreOperation } from '../platform/errors.js';
+import { type ErrorCode, type StoreOperation } from '../platform/index.js';
 
 /** Counters shared by the writer and the store facade (reported by Store.stats()). */
 export interface StoreCounters {

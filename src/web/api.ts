@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { ruleFromCard, describeRule } from '../score/threshold.js';
-import { WHO_MAX, thresholdArgs } from '../platform/commandInput.js';
+import { ruleFromCard, describeRule } from '../score/index.js';
+import { WHO_MAX, thresholdArgs } from '../platform/index.js';
 import { healthOf, type Health } from './health.js';
 import { HttpError, numberIn, optString, readJson, sendJson } from './http.js';
 import { statNum } from './metrics.js';

@@ -1,5 +1,5 @@
 import type { InspectionResult } from '../domain/index.js';
-import type { ImageSaved, InspectionRow, Store } from '../store/types.js';
+import type { ImageSaved, InspectionRow, Store } from '../store/index.js';
 import { ScoreRing } from './scores.js';
 import type { FaultEvent } from '../domain/index.js';
 

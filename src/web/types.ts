@@ -1,11 +1,11 @@
-import type { RootLogger as Logger } from '../platform/log.js';
-import type { Config } from '../config/schema.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { Config } from '../config/index.js';
 import type { Controls } from '../domain/index.js';
-import type { EventBus } from '../events/bus.js';
+import type { EventBus } from '../events/index.js';
 import type { InspectionResult } from '../domain/index.js';
-import type { ModelCard } from '../model/card.js';
-import type { CommandHandler } from '../publish/types.js';
-import type { Store } from '../store/types.js';
+import type { ModelCard } from '../model/index.js';
+import type { CommandHandler } from '../publish/index.js';
+import type { Store } from '../store/index.js';
 
 /** The latest inspected frame, kept by reference (no copy per frame); rendered only on request. */
 export interface LatestFrame {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGpioPort } from '../../src/actuate/index.js';
+import { createGpioPort } from '../../src/actuate/gpioBackends.js';
 import { SimGpio } from '../../src/actuate/sim.js';
 import { silentLogger } from '../../src/platform/log.js';
 

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFrameSource } from '../../src/capture/index.js';
+import { createFrameSource } from '../../src/capture/frameSources.js';
 import { silentLogger } from '../../src/platform/log.js';
 import { BoundedQueue } from '../../src/capture/queue.js';
 import { createTriggeredSource } from '../../src/capture/trigger.js';

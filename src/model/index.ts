@@ -1,0 +1,5 @@
+export type { ModelCard } from './card.js';
+export { openInspector } from './client.js';
+export type { InspectorOutcome, InspectorPort } from './inspectorPort.js';
+export { loadModel, readCard } from './load.js';
+export type { Inspector } from './types.js';
