@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { parseConfig } from '../config/index.js';
-import { createApp } from '../daemon/index.js';
+import { createApp, createPorts } from '../daemon/index.js';
 import { quantile } from '../score/index.js';
 import { benchInference, benchSsim } from './ssim.js';
 
@@ -44,7 +44,7 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
       ].join('\n'),
       join(dir, 'bench.yaml'),
     );
-    const app = createApp(cfg, { env: {}, pid: 0, log: pino({ level: 'error' }) });
+    const app = createApp(cfg, createPorts(cfg, { env: {}, pid: 0 }), pino({ level: 'error' }));
     await app.start();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));

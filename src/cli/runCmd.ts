@@ -4,7 +4,7 @@ import { type CliIo, line, type Values, req } from './io.js';
 import { checkConfig } from './checkConfig.js';
 import { configWarnings } from '../config/index.js';
 import { formatProblem } from '../config/index.js';
-import { createApp } from '../daemon/index.js';
+import { createApp, createPorts } from '../daemon/index.js';
 import { prepareDataPaths } from './dataPaths.js';
 import { EXIT } from './exitCodes.js';
 import { createLogger, logFormat } from './logger.js';
@@ -57,7 +57,7 @@ async function runClaimed(config: Readonly<Config>, io: CliIo, aborted: Promise<
   if (held.supported) log.debug({ claims: held.keys }, 'station resources claimed on this box');
   else log.warn('claims on ports, files and GPIO lines need Linux: a second station with the same resources is not refused here');
   for (const w of configWarnings(config)) log.warn({ code: w.code, ...w.figures }, w.message);
-  const app = createApp(config, { env: io.env, pid: io.pid, log });
+  const app = createApp(config, createPorts(config, { env: io.env, pid: io.pid }), log);
   // The deadline runs from the stop request: a signal during start-up stops the start-up too
   // (app.start() returns early), and a start-up stage that hangs cannot hold the stop forever.
   let stopped: Promise<'stopped' | 'timeout'> | undefined;
