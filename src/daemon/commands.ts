@@ -22,7 +22,7 @@ export interface CommandDeps {
 }
 
 /**
- * `<prefix>/<station>/set/<name>` commands. Each payload is validated (util/commandInput.ts, the
+ * `<prefix>/<station>/set/<name>` commands. Each payload is validated (platform/commandInput.ts, the
  * same checks as the HTTP API) and a bad one gets an error response naming what is wrong; nothing changes unless the whole command is valid.
  * Every threshold change is recorded in SQLite with who and when before it takes effect.
  */

@@ -215,3 +215,9 @@ export interface Store {
   runMaintenance(): Promise<void>;
   stats(): StoreStats;
 }
+
+/**
+ * The store as the dashboard sees it: queries, label review, image notifications and counters.
+ * It never records rows, touches the outbox or closes the store, and its type says so.
+ */
+export type StoreQueries = Pick<Store, 'labels' | 'recent' | 'minuteCounts' | 'totals' | 'imageSaving' | 'onImageSaved' | 'thresholdChanges' | 'stats'>;

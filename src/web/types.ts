@@ -5,7 +5,7 @@ import type { EventBus } from '../events/index.js';
 import type { InspectionResult } from '../domain/index.js';
 import type { ModelCard } from '../model/index.js';
 import type { CommandHandler } from '../publish/index.js';
-import type { Store } from '../store/index.js';
+import type { StoreQueries } from '../store/index.js';
 
 /** The latest inspected frame, kept by reference (no copy per frame); rendered only on request. */
 export interface LatestFrame {
@@ -30,7 +30,8 @@ export interface WebContext {
   card: ModelCard;
   /** 'inspected' per part, 'stats' per interval, 'fault' on camera/GPIO faults. */
   bus: EventBus;
-  store: Store;
+  /** Read-only: the dashboard queries the store, the app alone records into it. */
+  store: StoreQueries;
   /** Root of the saved images (InspectionRow.image_path is relative to it). */
   imagesDir: string;
   /** Same handler as MQTT `set/<name>`: threshold {value, who, reason}, pause, resume, save_images, trigger. */
