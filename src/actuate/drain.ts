@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../platform/index.js';
 
 /** Slack on top of travel + pulse for the drain at close: Node timers are not hard real time. */
 export const DRAIN_SLACK_MS = 250;

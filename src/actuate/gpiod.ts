@@ -1,9 +1,10 @@
-import { InspectdError, errorMessage } from '../errors.js';
-import type { Logger } from '../capture/log.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
 import { InteractiveGroup, RespawnLine, type LineDriver } from './gpiodDrivers.js';
 import { DEFAULT_RESPAWN, Respawner, type RespawnPolicy } from './gpiodRespawn.js';
-import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from './gpiodTools.js';
+import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from '../platform/index.js';
 import type { GpioPort, OutputLine } from './types.js';
+import type { FaultListener } from '../domain/index.js';
 
 /**
  * GPIO through the libgpiod command-line tools (package `gpiod`), driven as long-lived processes,
@@ -45,7 +46,7 @@ export interface GpiodOptions {
   respawn?: Partial<RespawnPolicy>;
   log: Logger;
   /** A holder died (non-fatal while it is respawned), could not be brought back or a write failed (fatal). */
-  onFault?: (fault: { code: string; message: string; fatal: boolean }) => void;
+  onFault?: FaultListener;
 }
 
 export { holderArgs, interactiveArgs } from './gpiodDrivers.js';

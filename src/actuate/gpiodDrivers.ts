@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { InspectdError, errorMessage } from '../errors.js';
-import type { Logger } from '../capture/log.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
 
 /**
  * The processes that hold GPIO lines for the libgpiod adapter (gpiod.ts): one holder per line

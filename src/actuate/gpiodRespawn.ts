@@ -1,7 +1,8 @@
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../capture/log.js';
-import { systemClock, type Clock } from './clock.js';
+import { errorMessage } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
+import { systemClock, type Clock } from '../platform/index.js';
 import type { Levels, LineDriver } from './gpiodDrivers.js';
+import type { FaultListener } from '../domain/index.js';
 
 /** How hard the adapter tries to get a lost holder back before the loss is fatal. */
 export interface RespawnPolicy {
@@ -14,7 +15,6 @@ export interface RespawnPolicy {
 
 export const DEFAULT_RESPAWN: RespawnPolicy = { attempts: 3, windowMs: 60_000, delayMs: 100 };
 
-type FaultListener = (fault: { code: string; message: string; fatal: boolean }) => void;
 
 /**
  * A holder that dies (killed, OOM, the chip reset) leaves its lines unrequested: they revert to

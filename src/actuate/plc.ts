@@ -1,6 +1,6 @@
-import { InspectdError } from '../errors.js';
-import type { Logger } from '../capture/log.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { InspectdError } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/index.js';
 import { drainBoundMs, drainUntil } from './drain.js';
 import { RejectPulses, Strobes } from './pulses.js';
 import type { GpioPort, OutputLine, RejectOutput } from './types.js';

@@ -1,5 +1,5 @@
-import type { Logger } from '../capture/log.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Logger } from '../platform/index.js';
+import type { Clock, TimerHandle } from '../platform/index.js';
 import type { OutputLine } from './types.js';
 
 interface Part {

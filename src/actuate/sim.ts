@@ -1,7 +1,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InspectdError } from '../errors.js';
-import type { Logger } from '../capture/log.js';
+import { InspectdError } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
 import type { GpioPort, OutputLine } from './types.js';
 
 export const OUTPUT_LINES: readonly OutputLine[] = ['reject', 'ready', 'heartbeat', 'result_valid'];

@@ -20,9 +20,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { parseConfig } from '../config/load.js';
-import { createApp } from '../daemon/app.js';
-import { quantile } from '../score/stats.js';
+import { parseConfig } from '../config/index.js';
+import { createApp, createPorts } from '../daemon/index.js';
+import { quantile } from '../score/index.js';
 import { benchInference, benchSsim } from './ssim.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
@@ -46,7 +46,7 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
       ].join('\n'),
       join(dir, 'bench.yaml'),
     );
-    const app = createApp(cfg, { env: {}, pid: 0, log: pino({ level: 'error' }) });
+    const app = createApp(cfg, createPorts(cfg, { env: {}, pid: 0 }), pino({ level: 'error' }));
     await app.start();
     const t0 = performance.now();
     // Resident memory while frames flow, after the first second (arenas and JIT settle first).
@@ -79,9 +79,9 @@ async function endToEnd(opts: { model: string; samples: string; fps: number; sec
 /** Frames/s of the card's sharp preprocessing alone over the sample folder, 4 in flight. */
 async function preprocessOnly(samples: string, model: string, seconds: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
-  const { listImages } = await import('../util/images.js');
+  const { listImages } = await import('../platform/index.js');
   const { preprocessImage } = await import('../preprocess/index.js');
-  const { readCard } = await import('../model/load.js');
+  const { readCard } = await import('../model/index.js');
   const spec = readCard(model).card.preprocess;
   const bufs = await Promise.all((await listImages(samples)).map((f) => readFile(f)));
   const end = performance.now() + seconds * 1000;

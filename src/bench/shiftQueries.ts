@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { DashboardSchema } from '../config/schema.js';
-import type { InspectionResult } from '../events/types.js';
-import { quantile } from '../score/stats.js';
-import { openStore } from '../store/sqlite.js';
-import { ShiftView, type RangeName } from '../web/shiftApi.js';
+import { DashboardSchema } from '../config/index.js';
+import type { InspectionResult } from '../domain/index.js';
+import { quantile } from '../score/index.js';
+import { openStore } from '../store/index.js';
+import { ShiftView, type RangeName } from '../web/index.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,4 +1,4 @@
-import { SsimComputer } from '../score/ssim.js';
+import { SsimComputer } from '../score/index.js';
 
 /**
  * SSIM and inference micro-benchmarks for `npm run bench` (assembled in src/bench/index.ts).
@@ -120,7 +120,7 @@ export interface InferenceBench {
 /** Median single-worker inspect() time on the model's own input shape (random input). */
 export async function benchInference(modelPath: string, opts: { calls?: number; threadsPerWorker?: number } = {}): Promise<InferenceBench> {
   const calls = opts.calls ?? 200;
-  const { openInspector } = await import('../model/client.js');
+  const { openInspector } = await import('../model/index.js');
   const inspector = await openInspector(modelPath, { workers: 1, threadsPerWorker: opts.threadsPerWorker ?? 1 });
   try {
     const { width, height, channels, mean, std } = inspector.card.preprocess;

@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cardPathFor } from '../model/card.js';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
-import { openInspector } from '../model/client.js';
+import { cardPathFor, openInspector } from '../model/index.js';
 import { preprocessImage } from '../preprocess/index.js';
-import { listImages } from '../util/images.js';
+import { listImages } from '../platform/index.js';
 
 /**
  * Throughput benchmarks of issue "speed close to the machine's limit", all in one process:

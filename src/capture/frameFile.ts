@@ -1,5 +1,5 @@
-import { InspectdError, errorMessage } from '../errors.js';
-import { RefusedFileError, readBoundedFile } from '../util/boundedRead.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
+import { RefusedFileError, readBoundedFile } from '../platform/index.js';
 
 /** camera.max_frame_bytes default: a 12 MP JPEG is a few MB; this leaves room for PNG/TIFF without letting /dev/zero in. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;

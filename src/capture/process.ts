@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { InspectdError, errorMessage } from '../errors.js';
-import type { Logger } from './log.js';
+import { InspectdError, errorMessage, type ErrorCode } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
 import { MjpegSplitter } from './mjpeg.js';
 import { BoundedQueue } from './queue.js';
-import type { CaptureFaultListener, Frame, FrameSource, SourceStats } from './types.js';
+import type { CaptureFaultListener, FrameSource, SourceStats } from './types.js';
+import type { Frame } from '../domain/index.js';
 
 export interface ProcessSourceOptions {
   /** FrameSource.kind: 'file' | 'v4l2' | 'rtsp' | 'libcamera'. */
@@ -89,7 +90,7 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
   let stopping = false;
   let stderrTail: string[] = [];
 
-  function fault(code: string, message: string, fatal: boolean): void {
+  function fault(code: ErrorCode, message: string, fatal: boolean): void {
     try {
       opts.onFault?.({ code, message, fatal });
     } catch (err) {
@@ -192,7 +193,7 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
   }
 
   /** One failed start or run: report, then restart after back-off, or end with CAMERA_FATAL. */
-  function failed(code: string, message: string): void {
+  function failed(code: ErrorCode, message: string): void {
     if (stopping) return;
     if (stallTimer) clearTimeout(stallTimer);
     st.failures++;

@@ -1,10 +1,11 @@
 import { basename } from 'node:path';
-import { InspectdError, errorMessage } from '../errors.js';
-import { listImages } from '../util/images.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
+import { listImages } from '../platform/index.js';
 import { DEFAULT_MAX_FRAME_BYTES, readFrameFile } from './frameFile.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../platform/index.js';
 import { BoundedQueue } from './queue.js';
-import type { Frame, FrameSource, SourceStats } from './types.js';
+import type { FrameSource, SourceStats } from './types.js';
+import type { Frame } from '../domain/index.js';
 
 export interface ReplayOptions {
   /** Folder of images; replayed in name order. */

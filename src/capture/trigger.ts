@@ -1,7 +1,8 @@
-import { errorMessage } from '../errors.js';
-import type { Logger } from './log.js';
+import { errorMessage } from '../platform/index.js';
+import type { Logger } from '../platform/index.js';
 import { BoundedQueue } from './queue.js';
-import type { Frame, FrameSource, SourceStats } from './types.js';
+import type { FrameSource, SourceStats } from './types.js';
+import type { Frame } from '../domain/index.js';
 
 /** Edges from a photo-eye (gpiomon) or anything else that marks "a part is here". */
 export interface TriggerInput {

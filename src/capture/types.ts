@@ -1,18 +1,7 @@
-/** One frame as it left the camera (or the replay folder), still encoded. */
-export interface Frame {
-  /** Monotonic per-source sequence number, starting at 1. In trigger mode: the trigger's number. */
-  seq: number;
-  /** Monotonic capture time in ms (performance.now() clock). Reject pulses are scheduled from this. */
-  capturedAt: number;
-  /** Wall-clock capture time (ms since epoch) for logs, DB rows and MQTT. */
-  wallTs: number;
-  /** Encoded image bytes (JPEG, PNG, … anything sharp reads). */
-  data: Buffer;
-  /** Where it came from: file name for replay, device/URL for cameras. */
-  source: string;
-  /** Set when the source could not read this frame (FRAME_* code): the pipeline records it as verdict `error`. */
-  error?: { code: string; message: string };
-}
+import type { Frame } from '../domain/index.js';
+import type { FaultListener } from '../domain/index.js';
+
+export type { Frame } from '../domain/index.js';
 
 export interface SourceStats {
   captured: number;
@@ -34,4 +23,4 @@ export interface FrameSource {
 }
 
 /** Raised by sources for faults the daemon must publish (camera died, stalled, restarting). */
-export type CaptureFaultListener = (fault: { code: string; message: string; fatal: boolean }) => void;
+export type CaptureFaultListener = FaultListener;

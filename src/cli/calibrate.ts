@@ -1,16 +1,14 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import type { Values } from './commands.js';
-import { type CliIo, line } from './io.js';
-import { req } from './evalCmd.js';
+import { type CliIo, line, type Values, req } from './io.js';
 import { histogramPng } from './histogramPng.js';
 import { progressBar } from './progress.js';
 import { scoreFolder } from './scoreFolder.js';
-import { openInspector } from '../model/client.js';
-import { quantile } from '../score/stats.js';
-import { describeRule, goodOnlyThreshold, ruleFromCard } from '../score/threshold.js';
-import { listImages } from '../util/images.js';
-import { falseRejectRate, labelledRates, tooFewGoods } from '../score/falseRejects.js';
+import { openInspector } from '../model/index.js';
+import { quantile } from '../score/index.js';
+import { describeRule, goodOnlyThreshold, ruleFromCard } from '../score/index.js';
+import { listImages } from '../platform/index.js';
+import { falseRejectRate, labelledRates, tooFewGoods } from '../score/index.js';
 
 /**
  * `inspectd calibrate`: the threshold for THIS station from a folder of its own good parts,

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { CliIo } from './io.js';
+import type { CliIo, Values } from './io.js';
 import { type CommandSpec, type Flag, parseOptions, synopsis } from './help.js';
 import { EXIT_TABLE } from './exitCodes.js';
 import { validateConfigCmd } from './validateConfig.js';
@@ -9,7 +9,6 @@ import { runCmd } from './runCmd.js';
 import { prepDatasetCmd, trainCmd } from './trainCmds.js';
 import { exportDatasetCmd } from './exportDataset.js';
 
-export type Values = Record<string, string | boolean | undefined>;
 export interface Command extends CommandSpec {
   options: NonNullable<ParseArgsConfig['options']>;
   /** Hand every argument through untouched, --help included (train forwards to the python CLI). */

@@ -1,6 +1,6 @@
-import type { Config } from '../config/schema.js';
-import type { ConfigProblem } from '../config/load.js';
-import { ensureWritableDir, ensureWritableFile } from '../util/writablePath.js';
+import type { Config } from '../config/index.js';
+import type { ConfigProblem } from '../config/index.js';
+import { ensureWritableDir, ensureWritableFile } from '../platform/index.js';
 
 /**
  * The places `run` writes to (SQLite file, images folder, sim GPIO log), created and proven

@@ -1,13 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { writeEvalReport } from './evalReport.js';
-import type { Values } from './commands.js';
-import { type CliIo, UsageError, line } from './io.js';
+import { type CliIo, UsageError, type Values, line, req } from './io.js';
 import { progressBar } from './progress.js';
 import { scoreFolder, type ScoredImage } from './scoreFolder.js';
-import { openInspector } from '../model/client.js';
-import { auroc, confusion, f1OptimalThreshold } from '../score/stats.js';
-import { listImages } from '../util/images.js';
+import { openInspector } from '../model/index.js';
+import { auroc, confusion, f1OptimalThreshold } from '../score/index.js';
+import { listImages } from '../platform/index.js';
 
 /**
  * `inspectd eval`: scores a good and a defect folder with a model through the daemon's own
@@ -56,11 +55,6 @@ export async function evalCmd(v: Values, _pos: string[], io: CliIo): Promise<num
   } finally {
     await inspector.close();
   }
-}
-
-export function req(v: string | boolean | undefined, name: string): string {
-  if (typeof v !== 'string' || v === '') throw new UsageError(`${name} is required`);
-  return v;
 }
 
 /** A list of base names, one per line; '#' comments and blank lines ignored. */

@@ -4,10 +4,10 @@ import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { escapeXml, histogramPng } from './histogramPng.js';
 import type { ScoredImage } from './scoreFolder.js';
-import type { Inspector } from '../model/types.js';
+import type { Inspector } from '../model/index.js';
 import { preprocessImage } from '../preprocess/index.js';
-import type { Confusion } from '../score/stats.js';
-import { sideBySide } from '../store/heatmap.js';
+import type { Confusion } from '../score/index.js';
+import { sideBySide } from '../store/index.js';
 
 /**
  * `inspectd eval --report DIR`: what a quality engineer looks at instead of numbers — ROC curve,

@@ -2,13 +2,11 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { errorMessage } from '../errors.js';
-import { PANEL_GAP } from '../store/heatmap.js';
-import type { LabelRecord } from '../store/labelTypes.js';
-import { isWithin } from '../web/files.js';
-import type { Values } from './commands.js';
-import { req } from './evalCmd.js';
-import { type CliIo, UsageError, line } from './io.js';
+import { errorMessage } from '../platform/index.js';
+import { PANEL_GAP } from '../store/index.js';
+import type { LabelRecord } from '../store/index.js';
+import { isWithin } from '../web/index.js';
+import { type CliIo, UsageError, line, type Values, req } from './io.js';
 
 /**
  * `inspectd export-dataset`: the parts people labelled in the review queue, as image folders

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { histogram } from '../score/stats.js';
+import { histogram } from '../score/index.js';
 
 /**
  * A score histogram (good vs defect) with the threshold line, as PNG. Drawn as SVG and

@@ -16,10 +16,19 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
+/** Parsed flag values of one command (node:util parseArgs). */
+export type Values = Record<string, string | boolean | undefined>;
+
 export class UsageError extends Error {
   readonly code = 'CLI_USAGE';
 }
 
 export function line(stream: Writable, text: string): void {
   stream.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** A required flag's value, or a usage error naming the flag. */
+export function req(v: string | boolean | undefined, name: string): string {
+  if (typeof v !== 'string' || v === '') throw new UsageError(`${name} is required`);
+  return v;
 }

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readFrameFile } from '../capture/frameFile.js';
+import { readFrameFile } from '../capture/index.js';
 import { preprocessImage } from '../preprocess/index.js';
-import type { PreprocessSpec } from '../preprocess/types.js';
-import { listImages, mapLimit } from '../util/images.js';
+import type { PreprocessSpec } from '../preprocess/index.js';
+import { listImages, mapLimit } from '../platform/index.js';
 
 /**
  * Writes a folder of images as one uint8 .npy array (N, H, W, C) through the daemon's own

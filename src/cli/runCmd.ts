@@ -1,19 +1,17 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { Values } from './commands.js';
-import { type CliIo, line } from './io.js';
-import { req } from './evalCmd.js';
-import { checkConfig } from '../config/check.js';
-import { configWarnings } from '../config/history.js';
-import { formatProblem } from '../config/load.js';
-import { createApp } from '../daemon/app.js';
+import { type CliIo, line, type Values, req } from './io.js';
+import { checkConfig } from './checkConfig.js';
+import { configWarnings } from '../config/index.js';
+import { formatProblem } from '../config/index.js';
+import { createApp, createPorts } from '../daemon/index.js';
 import { prepareDataPaths } from './dataPaths.js';
 import { EXIT } from './exitCodes.js';
 import { createLogger, logFormat } from './logger.js';
-import { selfCollisions, stationClaims } from '../config/claims.js';
-import type { Config } from '../config/schema.js';
-import { collisionMessage, takeClaims, type HeldClaims } from '../daemon/claims.js';
-import { canonicalPath } from '../util/canonicalPath.js';
+import { selfCollisions, stationClaims } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import { collisionMessage, takeClaims, type HeldClaims } from '../daemon/index.js';
+import { canonicalPath } from '../platform/index.js';
 
 /** Stop must finish before systemd's TimeoutStopSec (15 s in systemd/inspectd.service). */
 export const STOP_DEADLINE_MS = 10_000;
@@ -59,7 +57,7 @@ async function runClaimed(config: Readonly<Config>, io: CliIo, aborted: Promise<
   if (held.supported) log.debug({ claims: held.keys }, 'station resources claimed on this box');
   else log.warn('claims on ports, files and GPIO lines need Linux: a second station with the same resources is not refused here');
   for (const w of configWarnings(config)) log.warn({ code: w.code, ...w.figures }, w.message);
-  const app = createApp(config, { env: io.env, pid: io.pid, log });
+  const app = createApp(config, createPorts(config, { env: io.env, pid: io.pid }), log);
   // The deadline runs from the stop request: a signal during start-up stops the start-up too
   // (app.start() returns early), and a start-up stage that hangs cannot hold the stop forever.
   let stopped: Promise<'stopped' | 'timeout'> | undefined;

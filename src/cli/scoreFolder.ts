@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
-import { readFrameFile } from '../capture/frameFile.js';
+import { readFrameFile } from '../capture/index.js';
 import { preprocessImage } from '../preprocess/index.js';
-import type { PreprocessSpec } from '../preprocess/types.js';
-import type { InspectorPort } from '../daemon/pipeline.js';
-import { errorMessage } from '../errors.js';
-import { listImages, mapLimit } from '../util/images.js';
+import type { PreprocessSpec } from '../preprocess/index.js';
+import type { InspectorPort } from '../model/index.js';
+import { errorMessage } from '../platform/index.js';
+import { listImages, mapLimit } from '../platform/index.js';
 
 export interface ScoredImage {
   file: string;

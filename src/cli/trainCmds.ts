@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Values } from './commands.js';
-import { type CliIo, UsageError, line } from './io.js';
+import { type CliIo, UsageError, line, type Values } from './io.js';
 import { prepDataset } from './prepDataset.js';
 
 /** Package root (dist/cli/ → ../..), where training/ lives. */

@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { Values } from './commands.js';
-import { type CliIo, UsageError, line } from './io.js';
-import { checkConfig } from '../config/check.js';
-import { crossCollisions, selfCollisions, stationClaims, type Claim } from '../config/claims.js';
-import { configWarnings } from '../config/history.js';
-import { formatProblem, type ConfigProblem } from '../config/load.js';
-import { canonicalPath } from '../util/canonicalPath.js';
+import { type CliIo, UsageError, line, type Values } from './io.js';
+import { checkConfig } from './checkConfig.js';
+import { crossCollisions, selfCollisions, stationClaims, type Claim } from '../config/index.js';
+import { configWarnings } from '../config/index.js';
+import { formatProblem, type ConfigProblem } from '../config/index.js';
+import { canonicalPath } from '../platform/index.js';
 import { EXIT } from './exitCodes.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { Config } from './schema.js';
+import type { ErrorCode } from '../platform/index.js';
 
 /**
  * Config that starts but does not do what it says (pure). storage.max_rows caps the rows
@@ -7,7 +8,7 @@ import type { Config } from './schema.js';
  */
 
 export interface ConfigWarning {
-  code: string;
+  code: ErrorCode;
   message: string;
   /** The numbers behind the message, for the JSON log line and validate-config --json. */
   figures: Record<string, number>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isKnownZone } from '../util/timeZone.js';
+import { isKnownZone } from '../platform/index.js';
 
 /**
  * The one configuration schema: types, defaults and validation in one place. Every object is

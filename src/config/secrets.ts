@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { InspectdError } from '../errors.js';
-import { readBoundedFileSync } from '../util/boundedRead.js';
+import { InspectdError } from '../platform/index.js';
+import { readBoundedFileSync } from '../platform/index.js';
 
 /** A token or password is a line, not a file: this bounds what a wrong path can pull in. */
 const MAX_SECRET_BYTES = 64 * 1024;

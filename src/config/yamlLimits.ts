@@ -1,5 +1,5 @@
 import { type CST, LineCounter, Parser, parseDocument, type Document } from 'yaml';
-import { RefusedFileError, formatBytes, readBoundedFileSync } from '../util/boundedRead.js';
+import { RefusedFileError, formatBytes, readBoundedFileSync } from '../platform/index.js';
 
 /**
  * Bounds on what a config file may cost to read, before the YAML composer sees it. The composer

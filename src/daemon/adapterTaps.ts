@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { GpioPort, OutputLine } from '../actuate/types.js';
+import type { GpioPort, OutputLine } from '../actuate/index.js';
 
 /** Small adapters the composition root wraps around real ones (kept apart to keep app.ts short). */
 

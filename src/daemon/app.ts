@@ -1,50 +1,52 @@
 import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
-import { InspectdError } from '../errors.js';
-import type { Config } from '../config/schema.js';
-import { readSecret } from '../config/secrets.js';
-import { mqttClientId } from '../config/claims.js';
-import { resolveThreshold } from '../decide/policy.js';
-import { EventBus } from '../events/bus.js';
-import type { InspectionResult } from '../events/types.js';
+import { InspectdError, settleWithin, type RootLogger, type TimerHandle } from '../platform/index.js';
+import type { Config } from '../config/index.js';
+import { readSecret } from '../config/index.js';
+import { mqttClientId } from '../config/index.js';
+import { resolveThreshold } from '../decide/index.js';
+import { EventBus } from '../events/index.js';
+import type { InspectionResult } from '../domain/index.js';
 import { preprocessImage } from '../preprocess/index.js';
-import { outboxTopics } from '../publish/topics.js';
-import { labelTopics } from '../publish/labelTopic.js';
-import { isPassSample } from '../store/labelTypes.js';
-import type { Publisher } from '../publish/types.js';
-import type { Store } from '../store/types.js';
-import type { Inspector } from '../model/types.js';
-import type { CaptureSource, Frame } from '../capture/index.js';
+import { outboxTopics } from '../publish/index.js';
+import { labelTopics } from '../publish/index.js';
+import { isPassSample } from '../store/index.js';
+import type { Publisher } from '../publish/index.js';
+import type { Store } from '../store/index.js';
+import type { Inspector } from '../model/index.js';
+import type { CaptureSource } from '../capture/index.js';
+import type { Frame } from '../domain/index.js';
 import type { PlcSignals } from '../actuate/index.js';
-import { createCommandHandler, type Controls } from './commands.js';
-import { startEmbeddedBrokerIfNeeded, type EmbeddedBroker } from './embeddedBroker.js';
+import { createCommandHandler } from './commands.js';
+import type { Controls } from '../domain/index.js';
+import type { EmbeddedBroker } from './embeddedBroker.js';
 import { startPipeline, type Inspected } from './pipeline.js';
-import { createSdNotify, type SdNotifier } from './sdNotify.js';
+import type { SdNotifier } from './sdNotify.js';
+import type { Ports } from './ports.js';
 import { RunningStats } from './stats.js';
 import { statsLine } from './statsLine.js';
 import { createWatchdog, watchdogIntervalMs, type Watchdog } from './watchdog.js';
 import { pausable } from './pausable.js';
 import { heldFaults } from './heldFaults.js';
 import { restoreSettings } from './settings.js';
-import type { OutputLine } from '../actuate/types.js';
+import type { OutputLine } from '../actuate/index.js';
 import { readOpt, tapLevels } from './adapterTaps.js';
 import { startPlantAdapters } from './plantAdapters.js';
-import type { LatestFrame } from '../web/types.js';
-import { ImageLinks } from '../web/links.js';
+import type { LatestFrame } from '../web/index.js';
+import { ImageLinks } from '../web/index.js';
 
-export type { App, AppEnv } from './appTypes.js';
-import type { App, AppEnv } from './appTypes.js';
+export type { App } from './appTypes.js';
+import type { App } from './appTypes.js';
+import type { Fault } from '../domain/index.js';
 
 /**
  * The composition root: the one place that picks adapters. Native modules (onnxruntime in the
  * workers, better-sqlite3, mqtt, GPIO tools) are imported here by dynamic import() so commands
  * that do not need them (validate-config on a laptop) never load them.
  */
-export function createApp(config: Readonly<Config>, envs: AppEnv): App {
-  const { log } = envs;
+export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogger): App {
+  const { clock, env } = ports;
   const station = config.station;
-  const now = () => performance.now();
+  const now = () => clock.now();
   const stats = new RunningStats(station);
   const bus = new EventBus((sink, event, err) => log.error({ sink, event, err }, 'sink failed (isolated)'));
   const steps: Array<{ name: string; close: () => Promise<void> | void }> = [];
@@ -56,7 +58,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
   let plc: PlcSignals | undefined;
   let notify: SdNotifier | undefined;
   let watchdog: Watchdog | undefined;
-  let statsTimer: NodeJS.Timeout | undefined;
+  let statsTimer: TimerHandle | undefined;
   let resolveDone!: () => void;
   let rejectDone!: (e: Error) => void;
   const done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
@@ -86,32 +88,27 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
 
   async function open(): Promise<void> {
     if (halted()) return;
-    notify = createSdNotify({ socket: envs.env.NOTIFY_SOCKET ?? null, log: log.child({ stage: 'systemd' }) });
+    notify = ports.createNotifier(log.child({ stage: 'systemd' }));
     steps.push({ name: 'sd_notify', close: () => notify!.close() });
     void notify.status('starting: loading model');
 
     if (config.mqtt.url && config.mqtt.embedded_broker) {
-      const broker: EmbeddedBroker | null = await startEmbeddedBrokerIfNeeded(config.mqtt.url);
+      const broker: EmbeddedBroker | null = await ports.startEmbeddedBroker(config.mqtt.url);
       if (broker) {
         log.warn({ port: broker.port }, 'no MQTT broker on the configured port: started the embedded one (loopback only, in-memory)');
         steps.push({ name: 'embedded broker', close: () => broker.close() });
       }
     }
 
-    const { openInspector } = await import('../model/client.js');
-    inspector = await openInspector(config.model.path, {
-      workers: config.model.workers, threadsPerWorker: config.model.threads_per_worker, timeoutMs: config.model.timeout_ms,
-      onRestart: (info: unknown) => log.warn({ info }, 'model worker restarted'),
-    } as Parameters<typeof openInspector>[1]);
+    inspector = await ports.openInspector(log);
     steps.push({ name: 'model', close: () => inspector!.close() });
     if (halted()) return;
     const card = inspector.card;
     const configThreshold = resolveThreshold(config.model.threshold, card);
     log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: configThreshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
 
-    const { openStore } = await import('../store/sqlite.js');
     const storeFaults = heldFaults((f) => fault(f));
-    store = await openStore({
+    store = await ports.openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
       retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix, imageLinks.url) : undefined,
       labelTopicsFor: config.mqtt.url ? labelTopics(config.mqtt.topic_prefix) : undefined,
@@ -126,10 +123,9 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
 
     const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r), settings });
     if (config.mqtt.url) {
-      const { openPublisher } = await import('../publish/mqtt.js');
-      publisher = openPublisher({
+      publisher = await ports.openPublisher({
         url: config.mqtt.url, clientId, station, topicPrefix: config.mqtt.topic_prefix,
-        username: config.mqtt.username, password: readSecret(config.mqtt.password_file, envs.env),
+        username: config.mqtt.username, password: readSecret(config.mqtt.password_file, env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
         store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
         onCommand: commandHandler, onFault: (f) => fault(f),
@@ -141,7 +137,7 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       // Runs before the publisher closes (reverse order), so its drain sees every last row.
       steps.push({ name: 'store drain', close: () => store!.drain() });
       if (config.mqtt.ha_discovery) {
-        const { haDiscoveryMessages } = await import('../ha/discovery.js');
+        const { haDiscoveryMessages } = await import('../ha/index.js');
         const msgs = haDiscoveryMessages({ topicPrefix: config.mqtt.topic_prefix, station, discoveryPrefix: config.mqtt.ha_discovery_prefix, model: card.name });
         announceHa = () => { for (const m of msgs) publisher!.publishRetained(m.topic, m.payload); };
         announceHa();
@@ -151,47 +147,46 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       bus.on('fault', 'mqtt', (f) => publisher!.publishFault(f));
     }
 
-    const { createGpioPort, createPlcSignals } = await import('../actuate/index.js');
+    const { createPlcSignals } = await import('../actuate/index.js');
     const gpioLog = log.child({ stage: 'gpio' });
-    const onFault = (f: { code: string; message: string; fatal: boolean }) => fault(f);
-    const rawGpio = createGpioPort({ backend: config.gpio.backend, sim_log: config.gpio.sim_log, chip: config.gpio.chip, lines: config.gpio.lines }, { log: gpioLog, onFault, env: envs.env });
+    const onFault = (f: Fault) => fault(f);
+    const rawGpio = await ports.createGpio({ log: gpioLog, onFault });
     // A tap on the port keeps every line's level for Modbus and the dashboard, whatever the backend.
-    const gpio = tapLevels(rawGpio, levels, (line, value) => bus.emit('line', { line, value, ts: Date.now() }));
+    const gpio = tapLevels(rawGpio, levels, (line, value) => bus.emit('line', { line, value, ts: ports.wallNow() }));
     plc = createPlcSignals({
       gpio, travelMs: config.gpio.travel_ms, pulseMs: config.gpio.pulse_ms, strobeMs: config.gpio.strobe_ms, decisionMarginMs: config.gpio.decision_margin_ms,
-      stallMs: config.gpio.stall_ms, policy: { onLate: config.gpio.on_late, onError: config.gpio.on_error }, log: gpioLog,
+      stallMs: config.gpio.stall_ms, policy: { onLate: config.gpio.on_late, onError: config.gpio.on_error }, log: gpioLog, clock,
     });
     await plc.start();
     steps.push({ name: 'gpio', close: () => plc!.close() });
     if (halted()) return;
 
     await startPlantAdapters({
-      config, env: envs.env, bus, levels, plcStats: () => plc!.stats(), controls, command: commandHandler, store, mqttClientId: clientId, log,
+      config, env, bus, levels, plcStats: () => plc!.stats(), controls, command: commandHandler, store, mqttClientId: clientId, log,
       onClose: (name, close) => steps.push({ name, close }),
     });
     if (halted()) return;
 
-    const wdInterval = watchdogIntervalMs(envs.env.WATCHDOG_USEC, envs.env.WATCHDOG_PID, envs.pid);
+    const wdInterval = watchdogIntervalMs(env.WATCHDOG_USEC, env.WATCHDOG_PID, ports.pid);
     if (wdInterval) {
       watchdog = createWatchdog({ notify: notify, intervalMs: wdInterval, stallMs: Math.max(config.gpio.stall_ms, config.camera.stall_ms), log: log.child({ stage: 'watchdog' }) });
       watchdog.start();
       steps.push({ name: 'watchdog', close: () => watchdog!.stop() });
     }
 
-    const { createFrameSource } = await import('../capture/index.js');
-    source = createFrameSource(config.camera, {
-      log: log.child({ stage: 'capture' }), onFault, gpioChip: config.gpio.chip, env: envs.env,
+    source = await ports.createFrameSource({
+      log: log.child({ stage: 'capture' }), onFault,
       onCameraFrame: () => { plc!.progress(); watchdog?.cameraFrame(); },
       onDropped: (f) => dropFrame(f),
     });
     steps.push({ name: 'camera', close: () => source!.stop() });
 
     if (config.http.enabled) {
-      const { attachWeb } = await import('../web/attach.js');
+      const { attachWeb } = await import('../web/index.js');
       const web = await attachWeb({
         http: config.http, review: config.review, dashboard: config.dashboard, station, card, bus, store, imagesDir: config.storage.images, controls, log: log.child({ stage: 'http' }),
         command: commandHandler, stats: () => appStats(), latest: () => latest, lastDecisionAt: () => lastDecisionAt,
-        token: config.http.token_file ? readSecret(config.http.token_file, envs.env) ?? null : null,
+        token: config.http.token_file ? readSecret(config.http.token_file, env) ?? null : null,
       });
       imageLinks.base = web.baseUrl;
       log.info({ url: web.url, links: web.baseUrl }, 'dashboard listening');
@@ -200,8 +195,8 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
 
     if (halted()) return;
     storeFaults.release();
-    statsTimer = setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000);
-    statsTimer.unref();
+    statsTimer = clock.setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000);
+    (statsTimer as { unref?: () => void }).unref?.(); // a stats line must not keep a finished run alive
 
     const spec = { ...inspector.card.preprocess, roi: config.camera.roi };
     const pipeline = startPipeline(pausable(source.frames(abort.signal), () => controls.paused, () => pausedSkipped++), {
@@ -244,9 +239,9 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
     log.info(statsLine(snap, { camera: source?.stats(), store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats() }, final), 'stats');
   }
 
-  function fault(f: { code: string; message: string; fatal: boolean }): void {
+  function fault(f: Fault): void {
     log[f.fatal ? 'error' : 'warn']({ code: f.code }, f.message);
-    bus.emit('fault', { ...f, ts: Date.now() });
+    bus.emit('fault', { ...f, ts: ports.wallNow() });
     if (f.fatal) {
       // The PLC must stop trusting us at once; the watchdog stops too since nothing progresses.
       plc?.setReady(false);
@@ -265,14 +260,14 @@ export function createApp(config: Readonly<Config>, envs: AppEnv): App {
       plc?.setReady(false);
       abort.abort();
       await startSettled;
-      if (statsTimer) clearInterval(statsTimer);
+      if (statsTimer !== undefined) clock.clearInterval(statsTimer);
       // Let frames already in flight get their decision (and their rows) before sinks close.
       try {
         await source?.stop();
       } catch (err) {
         log.error({ err }, 'camera stop failed (continuing)');
       }
-      await Promise.race([pipelineSettled, new Promise((r) => setTimeout(r, 3000).unref())]);
+      await settleWithin(pipelineSettled, 3000, clock);
       if (inspector) emitStats(true);
       for (const step of steps.reverse()) {
         try {

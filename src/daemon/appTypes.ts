@@ -1,11 +1,3 @@
-import type { Logger } from 'pino';
-
-/** What the composition root is given by main.ts (the only place that reads `process`). */
-export interface AppEnv {
-  env: Readonly<Record<string, string | undefined>>;
-  pid: number;
-  log: Logger;
-}
 
 export interface App {
   /** Opens every stage (model warmed up) and starts inspecting; READY=1 is sent at the end. */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { createConnection, createServer, type Server } from 'node:net';
 import { platform } from 'node:os';
-import type { Claim } from '../config/claims.js';
+import type { Claim } from '../config/index.js';
 
 /** Who holds a claim: what another station's refusal names. */
 export interface Holder {

@@ -1,15 +1,11 @@
-import type { Logger } from 'pino';
-import type { CommandHandler, CommandResult } from '../publish/types.js';
-import type { Store } from '../store/types.js';
-import { nameShown, saveImagesArg, thresholdArgs } from '../util/commandInput.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { CommandHandler, CommandResult } from '../publish/index.js';
+import type { Store } from '../store/index.js';
+import { nameShown, saveImagesArg, thresholdArgs } from '../platform/index.js';
 import type { RuntimeSettings } from './settings.js';
+import type { Controls } from '../domain/index.js';
 
-/** Runtime settings operators may change without a restart. */
-export interface Controls {
-  threshold: number;
-  saveImages: 'rejects' | 'all' | 'none';
-  paused: boolean;
-}
+export type { Controls } from '../domain/index.js';
 
 export interface CommandDeps {
   controls: Controls;
@@ -26,7 +22,7 @@ export interface CommandDeps {
 }
 
 /**
- * `<prefix>/<station>/set/<name>` commands. Each payload is validated (util/commandInput.ts, the
+ * `<prefix>/<station>/set/<name>` commands. Each payload is validated (platform/commandInput.ts, the
  * same checks as the HTTP API) and a bad one gets an error response naming what is wrong; nothing changes unless the whole command is valid.
  * Every threshold change is recorded in SQLite with who and when before it takes effect.
  */

@@ -1,9 +1,7 @@
+import type { Fault } from '../domain/index.js';
+
 /** A fault as the app raises it (log, bus → MQTT `fault`, dashboard). */
-export interface AppFault {
-  code: string;
-  message: string;
-  fatal: boolean;
-}
+export type AppFault = Fault;
 
 /**
  * The store opens before the MQTT and dashboard sinks exist, and a corrupt database moved aside

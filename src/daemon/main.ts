@@ -4,7 +4,7 @@
  * Everything it runs is a plain function that takes a CliIo and returns an exit code, so tests
  * call commands in-process and the process test runs this file as a real child.
  */
-import type { CliIo } from '../cli/io.js';
+import type { CliIo } from '../cli/index.js';
 import { abortOnStopSignals, stopSignals } from './signals.js';
 
 async function main(): Promise<number> {
@@ -13,7 +13,7 @@ async function main(): Promise<number> {
   abortOnStopSignals(process, stopSignals(command), abort, process.stderr);
   // Loaded after the signal handlers: loading every command takes ~0.5 s on a loaded machine, and a
   // SIGTERM in that window would otherwise kill the process with no stop.
-  const { dispatch } = await import('../cli/dispatch.js');
+  const { dispatch } = await import('../cli/index.js');
   const io: CliIo = { out: process.stdout, err: process.stderr, interactive: Boolean(process.stderr.isTTY), outIsTTY: Boolean(process.stdout.isTTY), env: process.env, cwd: process.cwd(), pid: process.pid, signal: abort.signal };
   return dispatch([command, ...rest].filter((a) => a !== undefined), io);
 }

@@ -1,25 +1,11 @@
-import type { Frame } from '../capture/types.js';
-import { decide, rejectsPart } from '../decide/policy.js';
-import { InspectdError, errorCode, errorMessage } from '../errors.js';
-import type { InspectionResult } from '../events/types.js';
-import type { PreprocessSpec, Preprocessed, Tensor } from '../preprocess/types.js';
+import type { Frame } from '../domain/index.js';
+import { decide, rejectsPart } from '../decide/index.js';
+import { InspectdError, errorCode, errorMessage } from '../platform/index.js';
+import type { InspectionResult } from '../domain/index.js';
+import type { PreprocessSpec, Preprocessed } from '../preprocess/index.js';
+import type { InspectorOutcome, InspectorPort } from '../model/index.js';
 
-/** What the pipeline needs from the model stage (the worker-backed inspector satisfies it). */
-export interface InspectorPort {
-  inspect(tensor: Tensor, opts: { wantMap: boolean; mapIfScoreBelow?: number }): Promise<InspectorOutcome>;
-  /** Decode + resize + score in the model worker (the real inspector); without it the pipeline preprocesses here. */
-  inspectEncoded?(bytes: Uint8Array, opts: { wantMap: boolean; mapIfScoreBelow?: number; roi?: PreprocessSpec['roi']; transfer?: boolean }): Promise<InspectorOutcome>;
-}
-
-interface InspectorOutcome {
-  score: number;
-  /** Mean SSIM when the worker computed the SSIM map for this frame, else null/absent. */
-  ssimMean?: number | null;
-  map?: Float32Array;
-  inferMs: number;
-  scoreMs: number;
-  frame?: { pixels: Uint8Array; preprocessMs: number; sourceWidth: number; sourceHeight: number };
-}
+export type { InspectorPort } from '../model/index.js';
 
 /** What the pipeline needs from the plant side (PLC signals). Called on the awaited chain, in seq order. */
 export interface PlcPort {

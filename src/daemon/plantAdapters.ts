@@ -1,13 +1,13 @@
 import { dirname, join } from 'node:path';
-import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
-import { readSecret } from '../config/secrets.js';
-import type { EventBus } from '../events/bus.js';
-import type { OutputLine } from '../actuate/types.js';
-import type { PlcStats } from '../actuate/plc.js';
-import type { CommandHandler } from '../publish/types.js';
-import type { Store } from '../store/types.js';
-import type { Controls } from './commands.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { Config } from '../config/index.js';
+import { readSecret } from '../config/index.js';
+import type { EventBus } from '../events/index.js';
+import type { OutputLine } from '../actuate/index.js';
+import type { PlcStats } from '../actuate/index.js';
+import type { CommandHandler } from '../publish/index.js';
+import type { Store } from '../store/index.js';
+import type { Controls } from '../domain/index.js';
 import { readOpt } from './adapterTaps.js';
 
 /**
@@ -42,7 +42,7 @@ const BD_SEQ_SETTING = 'sparkplug_bd_seq';
 export async function startPlantAdapters(d: PlantDeps): Promise<void> {
   const { config, log } = d;
   if (config.modbus.enabled) {
-    const { startModbus } = await import('../modbus/server.js');
+    const { startModbus } = await import('../modbus/index.js');
     const mb = await startModbus({ modbus: config.modbus, bus: d.bus, lineLevel: (l) => d.levels[l], plcStats: d.plcStats, log: log.child({ stage: 'modbus' }) });
     log.info({ port: mb.port }, 'Modbus TCP server listening');
     d.onClose('modbus', () => mb.close());
@@ -61,9 +61,9 @@ export async function startPlantAdapters(d: PlantDeps): Promise<void> {
 
   const spb = config.mqtt.sparkplug;
   if (config.mqtt.url && spb.enabled) {
-    const { openSparkplugNode } = await import('../sparkplug/node.js');
+    const { openSparkplugNode } = await import('../sparkplug/index.js');
     const m = config.mqtt;
-    const node = openSparkplugNode({
+    const node = await openSparkplugNode({
       url: m.url, clientId: `${d.mqttClientId}-spb`, username: m.username, password: readSecret(m.password_file, d.env), ca: readOpt(m.ca), cert: readOpt(m.cert), key: readOpt(m.key),
       ids: { group: spb.group_id, node: spb.edge_node_id ?? config.station, device: spb.device_id }, station: config.station, bus: d.bus,
       // Kept in SQLite's settings table so a restarted node never repeats the last run's bdSeq.

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../capture/log.js';
-import { InspectdError, errorMessage } from '../errors.js';
+import type { Logger } from '../platform/index.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
 
 /**
  * sd_notify: datagrams to the unix socket systemd names in $NOTIFY_SOCKET (the daemon passes the

@@ -1,6 +1,6 @@
-import type { Logger } from 'pino';
-import type { Store, StoredSetting } from '../store/types.js';
-import type { Controls } from './commands.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { Store, StoredSetting } from '../store/index.js';
+import type { Controls } from '../domain/index.js';
 
 /**
  * Runtime settings (changed over MQTT or the dashboard) survive a restart: they are kept in

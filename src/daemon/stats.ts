@@ -1,5 +1,5 @@
-import type { InspectionResult, StatsSnapshot } from '../events/types.js';
-import { quantile } from '../score/stats.js';
+import type { InspectionResult, StatsSnapshot } from '../domain/index.js';
+import { quantile } from '../score/index.js';
 
 /**
  * Rolling counters for the `stats` MQTT message, logs and the bench. Latencies are kept in a

@@ -1,4 +1,4 @@
-import type { StatsSnapshot } from '../events/types.js';
+import type { StatsSnapshot } from '../domain/index.js';
 
 /** Per part, the counters that mean trouble when not 0 (and the flags that do when false). */
 const TROUBLE: Record<string, { counters: string[]; healthy?: Record<string, boolean> }> = {

@@ -1,5 +1,5 @@
-import type { Logger } from '../capture/log.js';
-import { systemClock, type Clock, type TimerHandle } from '../actuate/clock.js';
+import type { Logger } from '../platform/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/index.js';
 
 /**
  * The systemd watchdog interval from $WATCHDOG_USEC / $WATCHDOG_PID (values passed in): half the

@@ -1,5 +1,5 @@
-import type { ModelCard } from '../model/card.js';
-import type { Verdict } from '../events/types.js';
+import type { ModelCard } from '../model/index.js';
+import type { Verdict } from '../domain/index.js';
 
 /**
  * The decision rule, pure. A part passes only if it was inspected and its score reaches the

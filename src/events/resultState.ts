@@ -1,4 +1,4 @@
-import type { InspectionResult, Verdict } from './types.js';
+import type { InspectionResult, Verdict } from '../domain/index.js';
 
 /**
  * The last decided part and the counters since start, as the PLC-facing servers (Modbus TCP,

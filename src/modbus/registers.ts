@@ -1,8 +1,8 @@
-import type { OutputLine } from '../actuate/types.js';
-import { verdictCode, type ResultState } from '../events/resultState.js';
+import type { OutputLine } from '../actuate/index.js';
+import { verdictCode, type ResultState } from '../events/index.js';
 
 // The result state is shared with the OPC UA server (events/resultState.ts); re-exported for the map's users.
-export { NO_VERDICT, applyResult, initialState, verdictCode, type ResultState } from '../events/resultState.js';
+export { NO_VERDICT, applyResult, initialState, verdictCode, type ResultState } from '../events/index.js';
 
 /**
  * The Modbus register map as pure data and functions: result state → 16-bit words, so every

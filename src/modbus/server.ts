@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { ServerTCP, type IServiceVector } from 'modbus-serial';
-import { InspectdError, errorMessage } from '../errors.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
 import {
   BIT_LINES, EXCEPTION, MAX_READ_REGISTERS, REGISTER_COUNT, applyResult, checkRead, initialState, registerWords, unitAccepted,
   type ExceptionCode, type ResultState,

@@ -1,8 +1,8 @@
-import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
-import type { EventBus } from '../events/bus.js';
-import type { PlcStats } from '../actuate/plc.js';
-import type { OutputLine } from '../actuate/types.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { Config } from '../config/index.js';
+import type { EventBus } from '../events/index.js';
+import type { PlcStats } from '../actuate/index.js';
+import type { OutputLine } from '../actuate/index.js';
 
 /** What the Modbus TCP server mirrors, handed over by the composition root. */
 export interface ModbusContext {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InspectdError } from '../errors.js';
-import type { Tensor } from '../preprocess/types.js';
+import { InspectdError } from '../platform/index.js';
+import type { Tensor } from '../preprocess/index.js';
 import type { ModelCard } from './card.js';
 import { loadModel } from './load.js';
 import type { InspectRequest, WireError, WorkerInit, WorkerReply } from './protocol.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { InspectdError } from '../errors.js';
-import { scoreRuleProblems } from '../score/rules.js';
+import { InspectdError } from '../platform/index.js';
+import { scoreRuleProblems } from '../score/index.js';
 import { ModelCardSchema, cardPathFor, ruleUsesAnomaly, type ModelCard } from './card.js';
 
 /**

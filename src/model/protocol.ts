@@ -1,4 +1,5 @@
-import type { PreprocessSpec } from '../preprocess/types.js';
+import type { ErrorCode } from '../platform/index.js';
+import type { PreprocessSpec } from '../preprocess/index.js';
 import type { ModelCard } from './card.js';
 
 /** Messages between src/model/client.ts (main thread) and src/model/worker.ts. */
@@ -40,7 +41,7 @@ export interface InspectRequest {
 }
 
 export interface WireError {
-  code: string;
+  code: ErrorCode;
   message: string;
   context?: Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
-import type { InspectdError } from '../errors.js';
-import type { PreprocessSpec, Tensor } from '../preprocess/types.js';
+import type { InspectdError } from '../platform/index.js';
+import type { PreprocessSpec, Tensor } from '../preprocess/index.js';
 import type { ModelCard } from './card.js';
 import type { DecodedFrame, TestHook } from './protocol.js';
 

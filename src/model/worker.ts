@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { InspectdError } from '../errors.js';
-import { residualHeat, score } from '../score/rules.js';
+import { InspectdError } from '../platform/index.js';
+import { residualHeat, score } from '../score/index.js';
 import { ruleUsesAnomaly, ruleUsesSsim } from './card.js';
-import { SsimComputer } from '../score/ssim.js';
+import { SsimComputer } from '../score/index.js';
 import { outputDimsProblem, sessionProblems, shapeMismatch, type IoMetadata } from './load.js';
 import { unitPlanes } from './planes.js';
 import type { DecodedFrame, InspectRequest, WireError, WorkerInit, WorkerReply } from './protocol.js';

@@ -1,5 +1,5 @@
 import { format } from 'node:util';
-import type { Logger } from 'pino';
+import type { RootLogger as Logger } from '../platform/index.js';
 import { setErrorLogger, setWarningLogger } from 'node-opcua-debug';
 
 /**

@@ -1,5 +1,5 @@
-import type { OutputLine } from '../actuate/types.js';
-import { verdictCode, type ResultState } from '../events/resultState.js';
+import type { OutputLine } from '../actuate/index.js';
+import { verdictCode, type ResultState } from '../events/index.js';
 
 /**
  * The OPC UA address space as pure data: which variables exist, their node ids and types, and

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { makeRoles, PermissionType, WellKnownRoles, type RolePermissionTypeOptions } from 'node-opcua-address-space';
 import { MessageSecurityMode, SecurityPolicy, type NodeId } from 'node-opcua-client';
-import type { OpcuaConfig } from '../config/schema.js';
+import type { OpcuaConfig } from '../config/index.js';
 import type { OpcuaUser } from './types.js';
 
 /**

@@ -6,9 +6,9 @@ import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import type { UAObject, UAVariable } from 'node-opcua-address-space';
 // node-opcua-client re-exports the shared building blocks (Variant, StatusCodes, loggers) node-opcua-server is made of.
 import { DataType, StatusCodes, Variant, type StatusCode } from 'node-opcua-client';
-import { InspectdError, errorMessage } from '../errors.js';
-import { applyResult, initialState, type ResultState } from '../events/resultState.js';
-import type { OutputLine } from '../actuate/types.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
+import { applyResult, initialState, type ResultState } from '../events/index.js';
+import type { OutputLine } from '../actuate/index.js';
 import { LINE_VARS, NAMESPACE_URI, RESULT_VARS, SAMPLED_VARS, SETTING_VARS, counterValue, nodeIdOf, resultValues, type NodeValue, type VarSpec } from './nodes.js';
 import { SETTING_PERMISSIONS, makeUserManager, securityModes, securityPolicies } from './security.js';
 import type { OpcuaContext, OpcuaServer } from './types.js';

@@ -1,9 +1,9 @@
-import type { Logger } from 'pino';
-import type { OpcuaConfig } from '../config/schema.js';
-import type { EventBus } from '../events/bus.js';
-import type { PlcStats } from '../actuate/plc.js';
-import type { OutputLine } from '../actuate/types.js';
-import type { CommandHandler } from '../publish/types.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { OpcuaConfig } from '../config/index.js';
+import type { EventBus } from '../events/index.js';
+import type { PlcStats } from '../actuate/index.js';
+import type { OutputLine } from '../actuate/index.js';
+import type { CommandHandler } from '../publish/index.js';
 
 /** A user who may log in, with the password the composition root read from its password_file. */
 export interface OpcuaUser {

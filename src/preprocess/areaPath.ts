@@ -1,6 +1,6 @@
 import turbo from '@julusian/jpeg-turbo';
 import sharp from 'sharp';
-import { InspectdError } from '../errors.js';
+import { InspectdError } from '../platform/index.js';
 import { crop, orient, resizeArea, toChannels, type Image8 } from './area.js';
 import { isJpeg, readJpegHeader } from './jpegHeader.js';
 import { MAX_INPUT_PIXELS, decodeError, toPlanarFloat } from './sharp.js';

@@ -1,5 +1,5 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { InspectdError } from '../errors.js';
+import { InspectdError } from '../platform/index.js';
 import type { PreprocessSpec, Preprocessed } from './types.js';
 
 /**

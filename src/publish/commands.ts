@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../platform/index.js';
 import { parseCommandPayload } from './topics.js';
 import type { CommandHandler } from './types.js';
 

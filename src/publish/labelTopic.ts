@@ -7,8 +7,8 @@
  * and take it for news. Consumers that need every label read SQLite (`labels`) or
  * `inspectd export-dataset`; relabels arrive as new messages with `previous` set.
  */
-import type { LabelRecord } from '../store/labelTypes.js';
-import type { OutboxMessage } from '../store/types.js';
+import type { LabelRecord } from '../store/index.js';
+import type { OutboxMessage } from '../store/index.js';
 import { topicFor } from './topics.js';
 
 export interface LabelPayload {

@@ -1,11 +1,12 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
-import { InspectdError, errorMessage } from '../errors.js';
-import type { StatsSnapshot } from '../events/types.js';
+import { InspectdError, errorMessage, type ErrorCode } from '../platform/index.js';
+import type { StatsSnapshot } from '../domain/index.js';
 import { answerCommand } from './commands.js';
 import { DeliveryPump } from './pump.js';
 import { ConnectionWatch, takeoverMessage, type TakeoverInfo } from './takeover.js';
 import { checkTopicParts, commandFilter, parseCommandTopic, topicFor } from './topics.js';
-import type { FaultEvent, Publisher, PublisherOptions, PublisherStats } from './types.js';
+import type { Publisher, PublisherOptions, PublisherStats } from './types.js';
+import type { FaultEvent } from '../domain/index.js';
 import { attachWatches } from './watch.js';
 
 /** CONNACK codes meaning "who you are is refused" (MQTT 3.1.1: 4, 5; MQTT 5: 134, 135). */
@@ -45,7 +46,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
   let closing: Promise<void> | null = null;
   let lastErrorLog = '';
 
-  const noteError = (code: string, err: unknown) => {
+  const noteError = (code: ErrorCode, err: unknown) => {
     c.errors++;
     const message = errorMessage(err);
     c.last_error = { code, message, ts: Date.now() };

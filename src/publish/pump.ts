@@ -1,5 +1,5 @@
-import { errorMessage } from '../errors.js';
-import type { OutboxRow } from '../store/types.js';
+import { errorMessage, type ErrorCode } from '../platform/index.js';
+import type { OutboxRow } from '../store/index.js';
 import type { OutboxPort, SinkLog } from './types.js';
 
 export interface PumpDeps {
@@ -10,7 +10,7 @@ export interface PumpDeps {
   window: number;
   pollMs: number;
   log: SinkLog;
-  onError(code: string, err: unknown): void;
+  onError(code: ErrorCode, err: unknown): void;
 }
 
 /**

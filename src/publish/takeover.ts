@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../actuate/clock.js';
+import type { Clock, TimerHandle } from '../platform/index.js';
 
 /** MQTT 5 DISCONNECT reason: another client connected with the same client id. */
 export const SESSION_TAKEN_OVER = 0x8e;

@@ -8,9 +8,10 @@
  *   <prefix>/<station>/label      one JSON per operator label (review queue), QoS 1 via the outbox (labelTopic.ts)
  *   <prefix>/<station>/set/<name> commands in; answers on <prefix>/<station>/response
  */
-import { InspectdError } from '../errors.js';
-import type { InspectionResult, Verdict } from '../events/types.js';
-import type { OutboxMessage } from '../store/types.js';
+import { InspectdError } from '../platform/index.js';
+import type { InspectionResult, Verdict } from '../domain/index.js';
+import type { OutboxMessage } from '../store/index.js';
+import type { ErrorCode } from '../platform/index.js';
 
 export type EventTopic = 'status' | 'result' | 'alert' | 'stats' | 'fault' | 'response' | 'label';
 
@@ -71,7 +72,7 @@ export interface ResultPayload {
   /** `<dashboard>/images/<image_path>` when HTTP is on and the image was saved, else null. */
   image_url: string | null;
   stages: { preprocess_ms: number; infer_ms: number; score_ms: number };
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 /** Turns a saved image's relative path into its URL (null: no dashboard serving it). */

@@ -1,5 +1,7 @@
 import type { Watches } from './watch.js';
-import type { OutboxRow, SinkLog } from '../store/types.js';
+import type { OutboxRow, SinkLog } from '../store/index.js';
+import type { FaultEvent, FaultListener } from '../domain/index.js';
+import { type ErrorCode } from '../platform/index.js';
 
 export type { SinkLog };
 
@@ -63,7 +65,7 @@ export interface PublisherOptions {
   /** Other topics to follow, by exact topic (e.g. Home Assistant's `homeassistant/status`). */
   watch?: Watches;
   /** Faults the publisher raises itself (MQTT_SESSION_TAKEOVER); without a listener it logs them. */
-  onFault?: (fault: { code: string; message: string; fatal: boolean }) => void;
+  onFault?: FaultListener;
   /** Injected mqtt.connect (the ports pattern: tests reach the real client through it). */
   connect?: (url: string, opts: import('mqtt').IClientOptions) => import('mqtt').MqttClient;
 }
@@ -86,20 +88,15 @@ export interface PublisherStats {
   /** stats/faults not sent because the broker was unreachable. */
   dropped: number;
   commands: number;
-  last_error: { code: string; message: string; ts: number } | null;
+  last_error: { code: ErrorCode; message: string; ts: number } | null;
 }
 
-export interface FaultEvent {
-  code: string;
-  message: string;
-  fatal: boolean;
-  ts: number;
-}
+export type { FaultEvent } from '../domain/index.js';
 
 export interface Publisher {
   readonly connected: boolean;
   /** QoS 0, not outboxed; dropped (counted) while disconnected. Never throws. */
-  publishStats(stats: import('../events/types.js').StatsSnapshot): void;
+  publishStats(stats: import('../domain/index.js').StatsSnapshot): void;
   /** QoS 1 on `<prefix>/<station>/fault`; a small number is held while disconnected. Never throws. */
   publishFault(fault: FaultEvent): void;
   /** Retained QoS 1 state on `<prefix>/<station>/<name>`, re-published after every reconnect. Never throws. */

@@ -1,5 +1,5 @@
-import { InspectdError } from '../errors.js';
-import type { ComboPart, ScoreRule } from '../model/card.js';
+import { InspectdError } from '../platform/index.js';
+import type { ComboPart, ScoreRule } from './ruleSchema.js';
 import { quantile } from './stats.js';
 
 /**

@@ -1,9 +1,9 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import sparkplug from 'sparkplug-payload';
-import { errorMessage } from '../errors.js';
-import type { EventBus } from '../events/bus.js';
-import { applyResult, initialState, type ResultState } from '../events/resultState.js';
-import type { SinkLog } from '../store/types.js';
+import { errorMessage } from '../platform/index.js';
+import type { EventBus } from '../events/index.js';
+import { applyResult, initialState, type ResultState } from '../events/index.js';
+import type { SinkLog } from '../store/index.js';
 import { SeqCounter, deviceMetrics, isRebirth, nextBdSeq, nodeBirth, nodeDeath, topics, type Payload, type SparkplugIds } from './payloads.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ResultState } from '../events/resultState.js';
+import type { ResultState } from '../events/index.js';
 
 /**
  * Sparkplug B topics and payload contents as pure data (the protobuf encoding is the

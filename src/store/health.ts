@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../platform/index.js';
 import type { SinkLog, StoreFault } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../platform/index.js';
 import { sideBySide } from './heatmap.js';
 import type { RejectImageInput, SinkLog } from './types.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { InspectdError, errorMessage } from '../errors.js';
+import { InspectdError, errorMessage } from '../platform/index.js';
 import type { SinkLog, StoreFault } from './types.js';
 
 /** What open found wrong with the file it then moved aside (null when the file was sound). */

@@ -1,5 +1,5 @@
-import type { Verdict } from '../events/types.js';
-import type { OutboxMessage } from './types.js';
+import type { Verdict } from '../domain/index.js';
+import type { OutboxMessage } from './outboxTypes.js';
 
 /**
  * Operator labels from the review queue: a person says whether an inspected part really was a

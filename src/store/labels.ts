@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { LabelCounts, LabelInput, LabelledScores, LabelRecord, LabelStore, LabelTopicsFor, PartKey, ReviewItem, ReviewQueueOptions, SetLabelResult } from './labelTypes.js';
 import type { OutboxState } from './writer.js';
+import { type StoreOperation } from '../platform/index.js';
 
 export interface LabelDeps {
   db: Database;
@@ -10,7 +11,7 @@ export interface LabelDeps {
   /** Counts outbox rows the backlog bound dropped (StoreStats.outbox_dropped). */
   onOutboxDropped: (n: number) => void;
   /** The store's guard: a failing listener is counted and logged, and the label stays saved. */
-  guard: <T>(what: string, fn: () => T) => T | undefined;
+  guard: <T>(what: StoreOperation, fn: () => T) => T | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { InspectdError } from '../errors.js';
+import { InspectdError } from '../platform/index.js';
 
 /**
  * Schema history. Entry i upgrades user_version i → i+1. Append only: a station in the field

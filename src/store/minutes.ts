@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { InspectionResult } from '../events/types.js';
+import type { InspectionResult } from '../domain/index.js';
 
 /**
  * Per-minute counts (table inspection_minutes, migration v6): what the shift dashboard's trends

@@ -4,6 +4,7 @@ import type { ImageArchive } from './images.js';
 import { minuteOf, type MinuteStatements } from './minutes.js';
 import type { StoreOptions } from './types.js';
 import type { OutboxState, StoreCounters } from './writer.js';
+import type { StoreOperation } from '../platform/index.js';
 
 /** Rows per DELETE: one pass after a long downtime must not hold the write lock (and the event loop) for long. */
 export const RETENTION_CHUNK = 5_000;
@@ -11,7 +12,7 @@ export const RETENTION_CHUNK = 5_000;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-type Run = <T>(what: string, fn: () => T) => T | undefined;
+type Run = <T>(what: StoreOperation, fn: () => T) => T | undefined;
 
 /**
  * Delete inspections with ts < cutoff, chunk by chunk, then their image files and whole day

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { InspectdError, errorMessage } from '../errors.js';
-import type { InspectionResult } from '../events/types.js';
+import { InspectdError, errorMessage, storeOperationCode, type ErrorCode, type StoreOperation } from '../platform/index.js';
+import type { InspectionResult } from '../domain/index.js';
 import { WriteHealth } from './health.js';
 import { ImageArchive } from './images.js';
 import { openChecked, type CorruptFile } from './integrity.js';
@@ -279,18 +279,18 @@ class SqliteStore implements Store {
   }
 
   /** Run a DB step whose failure must be counted and logged, never thrown to a sink caller. */
-  private guard<T>(what: string, fn: () => T): T | undefined {
+  private guard<T>(what: StoreOperation, fn: () => T): T | undefined {
     try {
       return fn();
     } catch (err) {
       this.counters.errors++;
-      this.logError(`STORE_${what.toUpperCase()}`, err);
+      this.logError(storeOperationCode(what), err);
       return undefined;
     }
   }
 
   /** Errors repeat on every flush while a disk is full: log the first, then at most every 10 s. */
-  private logError(code: string, err: unknown, extra: Record<string, unknown> = {}): void {
+  private logError(code: ErrorCode, err: unknown, extra: Record<string, unknown> = {}): void {
     const t = this.now();
     if (t - this.lastErrorLog < 10_000 && this.lastErrorLog !== 0) return;
     this.lastErrorLog = t;

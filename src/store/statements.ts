@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { InspectionResult } from '../events/types.js';
+import type { InspectionResult } from '../domain/index.js';
 
 /** Every SQL statement the store runs, prepared once at open. */
 export interface Statements {

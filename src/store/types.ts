@@ -1,25 +1,16 @@
-import type { InspectionResult, Verdict } from '../events/types.js';
+import type { Logger } from '../platform/index.js';
+import type { Fault } from '../domain/index.js';
+import type { InspectionResult, Verdict } from '../domain/index.js';
 import type { LabelStore, LabelTopicsFor } from './labelTypes.js';
+import type { OutboxMessage } from './outboxTypes.js';
 import type { MinuteCounts, MinuteRow } from './minutes.js';
 
 export type { MinuteCounts, MinuteRow } from './minutes.js';
 
-/** The slice of a pino logger the sinks use (a pino Logger satisfies it). */
-export interface SinkLog {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The sinks' logger: the platform Logger (kept under this name for the store's and publisher's readers). */
+export type SinkLog = Logger;
 
-/** One message the store queues for MQTT in the same transaction as its inspection row. */
-export interface OutboxMessage {
-  topic: string;
-  /** UTF-8 text (JSON). Never image bytes: events link to saved images by path. */
-  payload: string;
-  qos: 0 | 1 | 2;
-  retain: boolean;
-}
+export type { OutboxMessage } from './outboxTypes.js';
 
 export interface OutboxRow extends OutboxMessage {
   id: number;
@@ -44,11 +35,7 @@ export interface RejectImageInput {
 }
 
 /** A store condition the operator must see (raised on MQTT `fault` and the dashboard). */
-export interface StoreFault {
-  code: string;
-  message: string;
-  fatal: boolean;
-}
+export type StoreFault = Fault;
 
 /** A runtime setting (MQTT/dashboard) kept across restarts; values are JSON-able. */
 export interface StoredSetting {
@@ -228,3 +215,9 @@ export interface Store {
   runMaintenance(): Promise<void>;
   stats(): StoreStats;
 }
+
+/**
+ * The store as the dashboard sees it: queries, label review, image notifications and counters.
+ * It never records rows, touches the outbox or closes the store, and its type says so.
+ */
+export type StoreQueries = Pick<Store, 'labels' | 'recent' | 'minuteCounts' | 'totals' | 'imageSaving' | 'onImageSaved' | 'thresholdChanges' | 'stats'>;

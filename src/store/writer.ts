@@ -1,9 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import type { InspectionResult } from '../events/types.js';
+import type { InspectionResult } from '../domain/index.js';
 import type { WriteHealth } from './health.js';
 import { countBatch, type MinuteStatements } from './minutes.js';
 import { rowParams, type Statements } from './statements.js';
 import type { OutboxMessage, SinkLog } from './types.js';
+import { type ErrorCode, type StoreOperation } from '../platform/index.js';
 
 /** Counters shared by the writer and the store facade (reported by Store.stats()). */
 export interface StoreCounters {
@@ -34,8 +35,8 @@ export interface WriterContext {
   outbox: OutboxState;
   topicsFor?: (r: InspectionResult) => OutboxMessage[];
   health: WriteHealth;
-  guard: <T>(what: string, fn: () => T) => T | undefined;
-  logError: (code: string, err: unknown, extra?: Record<string, unknown>) => void;
+  guard: <T>(what: StoreOperation, fn: () => T) => T | undefined;
+  logError: (code: ErrorCode, err: unknown, extra?: Record<string, unknown>) => void;
 }
 
 export interface PendingRow {

@@ -1,12 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { ruleFromCard, describeRule } from '../score/threshold.js';
-import { WHO_MAX, thresholdArgs } from '../util/commandInput.js';
-import type { Calibration } from './calibration.js';
+import { ruleFromCard, describeRule } from '../score/index.js';
+import { WHO_MAX, thresholdArgs } from '../platform/index.js';
 import { healthOf, type Health } from './health.js';
 import { HttpError, numberIn, optString, readJson, sendJson } from './http.js';
-import type { ImageLinks } from './links.js';
-import type { LiveState } from './live.js';
 import { statNum } from './metrics.js';
 import { labelledAt } from './review.js';
 import { histogram, preview } from './scores.js';
@@ -14,16 +11,8 @@ import type { WebContext } from './types.js';
 
 /** The JSON API the page uses. Every input is validated; a bad one is a 400 naming the field. */
 
-export interface ApiDeps {
-  ctx: WebContext;
-  live: LiveState;
-  calibration: Calibration;
-  links: ImageLinks;
-  startedAt: number;
-  sseClients: () => number;
-}
-
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+export type { ApiDeps, Handler } from './apiTypes.js';
+import type { ApiDeps, Handler } from './apiTypes.js';
 
 export function health(d: ApiDeps): Health {
   const st = d.ctx.store.stats();

@@ -1,5 +1,5 @@
-import type { DashboardConfig } from '../config/schema.js';
-import type { MinuteCounts } from '../store/types.js';
+import type { DashboardConfig } from '../config/index.js';
+import type { MinuteCounts } from '../store/index.js';
 
 /**
  * Rates for people and the status badge (pure). Reject rate: rejected / inspected (parts the

@@ -1,4 +1,4 @@
-import { describeRule, goodOnlyThreshold, type GoodOnlyRule } from '../score/threshold.js';
+import { describeRule, goodOnlyThreshold, type GoodOnlyRule } from '../score/index.js';
 import { histogram, type Histogram } from './scores.js';
 
 /**

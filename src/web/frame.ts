@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { sideBySide } from '../store/heatmap.js';
+import { sideBySide } from '../store/index.js';
 import type { LatestFrame } from './types.js';
 
 /**

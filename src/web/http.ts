@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { optText, strictNumber } from '../util/commandInput.js';
+import { optText, strictNumber } from '../platform/index.js';
 
 /** A request the server refuses, with the status and a message naming the problem. */
 export class HttpError extends Error {

@@ -1,6 +1,7 @@
-import type { InspectionResult } from '../events/types.js';
-import type { ImageSaved, InspectionRow, Store } from '../store/types.js';
+import type { InspectionResult } from '../domain/index.js';
+import type { ImageSaved, InspectionRow, Store } from '../store/index.js';
 import { ScoreRing } from './scores.js';
+import type { FaultEvent } from '../domain/index.js';
 
 /**
  * What the dashboard keeps in memory from the `inspected` events: a ring of recent scores (the
@@ -22,6 +23,7 @@ export interface RejectEntry {
   image_path: string | null;
   /** True while its JPEG is being written (the store says when it lands): the page shows "saving", not a blank. */
   image_pending: boolean;
+  /** Codes read back from old rows may predate the registry: plain strings here. */
   error?: { code: string; message: string };
 }
 
@@ -56,7 +58,7 @@ export class LiveState {
   private batchRejects: RejectEntry[] = [];
   private batchOverflow = false;
   private batchScores = 0;
-  private batchFaults: Array<{ code: string; message: string; fatal: boolean; ts: number }> = [];
+  private batchFaults: Array<FaultEvent> = [];
   private batchImages: ImageUpdate[] = [];
   latest: LatestSummary | null = null;
 
@@ -96,7 +98,7 @@ export class LiveState {
     else this.batchOverflow = true;
   }
 
-  fault(f: { code: string; message: string; fatal: boolean; ts: number }): void {
+  fault(f: FaultEvent): void {
     if (this.batchFaults.length < 10) this.batchFaults.push(f);
   }
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { InspectionResult } from '../events/types.js';
-import type { ModelCard } from '../model/card.js';
+import type { InspectionResult } from '../domain/index.js';
+import type { ModelCard } from '../model/index.js';
 
 /**
  * /metrics in Prometheus text format, on a registry of our own (never prom-client's global one:

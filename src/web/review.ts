@@ -1,7 +1,7 @@
-import { labelledRates, type LabelledRates } from '../score/falseRejects.js';
-import { LABELS, type LabelValue } from '../store/labelTypes.js';
-import { WHO_MAX, shown } from '../util/commandInput.js';
-import type { ApiDeps, Handler } from './api.js';
+import { labelledRates, type LabelledRates } from '../score/index.js';
+import { LABELS, type LabelValue } from '../store/index.js';
+import { WHO_MAX, shown } from '../platform/index.js';
+import type { ApiDeps, Handler } from './apiTypes.js';
 import { HttpError, numberIn, optString, readJson, send, sendJson } from './http.js';
 import { REVIEW_CSS, reviewHtml } from './reviewPage.js';
 import type { WebContext } from './types.js';

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
+import type { RootLogger as Logger } from '../platform/index.js';
 import { apiRoutes, health, type ApiDeps, type Handler } from './api.js';
 import { authorized, checkOrigin, tokenCookie, tokenMatches } from './auth.js';
 import { ClientAssets, IMAGE_TYPES, resolveInside } from './files.js';

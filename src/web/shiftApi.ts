@@ -1,6 +1,6 @@
-import type { DashboardConfig } from '../config/schema.js';
-import { resolveZone } from '../util/timeZone.js';
-import type { MinuteCounts, MinuteRow, Store } from '../store/types.js';
+import type { DashboardConfig } from '../config/index.js';
+import { resolveZone } from '../platform/index.js';
+import type { MinuteCounts, MinuteRow, Store } from '../store/index.js';
 import type { Handler } from './api.js';
 import { badge, rates, resolveBands, type Bands } from './bands.js';
 import { HttpError, sendJson } from './http.js';

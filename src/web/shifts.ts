@@ -1,4 +1,4 @@
-import { addDays, wallTime, zonedInstant, type ZoneName } from '../util/timeZone.js';
+import { addDays, wallTime, zonedInstant, type ZoneName } from '../platform/index.js';
 
 /**
  * Shift windows from the config's local start times (pure). Shifts are sorted by start; each

@@ -1,11 +1,11 @@
-import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
-import type { Controls } from '../daemon/commands.js';
-import type { EventBus } from '../events/bus.js';
-import type { InspectionResult } from '../events/types.js';
-import type { ModelCard } from '../model/card.js';
-import type { CommandHandler } from '../publish/types.js';
-import type { Store } from '../store/types.js';
+import type { RootLogger as Logger } from '../platform/index.js';
+import type { Config } from '../config/index.js';
+import type { Controls } from '../domain/index.js';
+import type { EventBus } from '../events/index.js';
+import type { InspectionResult } from '../domain/index.js';
+import type { ModelCard } from '../model/index.js';
+import type { CommandHandler } from '../publish/index.js';
+import type { StoreQueries } from '../store/index.js';
 
 /** The latest inspected frame, kept by reference (no copy per frame); rendered only on request. */
 export interface LatestFrame {
@@ -30,7 +30,8 @@ export interface WebContext {
   card: ModelCard;
   /** 'inspected' per part, 'stats' per interval, 'fault' on camera/GPIO faults. */
   bus: EventBus;
-  store: Store;
+  /** Read-only: the dashboard queries the store, the app alone records into it. */
+  store: StoreQueries;
   /** Root of the saved images (InspectionRow.image_path is relative to it). */
   imagesDir: string;
   /** Same handler as MQTT `set/<name>`: threshold {value, who, reason}, pause, resume, save_images, trigger. */

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { drainBoundMs, DRAIN_SLACK_MS } from '../../src/actuate/drain.js';
 import { createPlcSignals, type PlcOptions } from '../../src/actuate/plc.js';
-import type { Logger } from '../../src/capture/log.js';
-import { silentLogger } from '../../src/capture/log.js';
+import type { Logger } from '../../src/platform/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 import { FakeClock } from '../fakes/clock.js';
 import { StrictGpio } from '../fakes/gpio.js';
 

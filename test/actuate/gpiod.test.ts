@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GpiodGpio, holderArgs, interactiveArgs } from '../../src/actuate/gpiod.js';
-import { gpiomonArgs } from '../../src/actuate/gpiomon.js';
-import { parseGpiodVersion, parseGpiodetect, resolveChip } from '../../src/actuate/gpiodTools.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { gpiomonArgs } from '../../src/capture/gpiomon.js';
+import { parseGpiodVersion, parseGpiodetect, resolveChip } from '../../src/platform/gpiodTools.js';
+import { silentLogger } from '../../src/platform/log.js';
 
 const FAKES = resolve(__dirname, '../fakes/gpiod');
 const tools = { gpioset: join(FAKES, 'gpioset'), gpiodetect: join(FAKES, 'gpiodetect'), gpiomon: join(FAKES, 'gpiomon') };

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GpiodGpio, type GpiodDriverKind } from '../../src/actuate/gpiod.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 
 const FAKES = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../fakes/gpiod');
 const tools = { gpioset: join(FAKES, 'gpioset'), gpiodetect: join(FAKES, 'gpiodetect'), gpiomon: join(FAKES, 'gpiomon') };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPlcSignals, type PlcOptions } from '../../src/actuate/plc.js';
 import { SimGpio } from '../../src/actuate/sim.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 import { FakeClock } from '../fakes/clock.js';
 import { StrictGpio } from '../fakes/gpio.js';
 

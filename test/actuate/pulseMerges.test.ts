@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPlcSignals } from '../../src/actuate/plc.js';
 import { MERGE_LOG_EVERY_MS } from '../../src/actuate/pulses.js';
-import type { Logger } from '../../src/capture/log.js';
+import type { Logger } from '../../src/platform/log.js';
 import { FakeClock } from '../fakes/clock.js';
 import { StrictGpio } from '../fakes/gpio.js';
 

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGpioPort } from '../../src/actuate/index.js';
+import { createGpioPort } from '../../src/actuate/gpioBackends.js';
 import { SimGpio } from '../../src/actuate/sim.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 
 describe('SimGpio (gpio.backend: sim)', () => {
   let dir: string;

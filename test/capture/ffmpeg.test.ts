@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFfmpegSource, ffmpegArgs } from '../../src/capture/ffmpeg.js';
-import { createFrameSource } from '../../src/capture/index.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { createFrameSource } from '../../src/capture/frameSources.js';
+import { silentLogger } from '../../src/platform/log.js';
 import type { Frame } from '../../src/capture/types.js';
 
 const run = promisify(execFile);

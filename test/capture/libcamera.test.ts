@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFrameSource } from '../../src/capture/index.js';
+import { createFrameSource } from '../../src/capture/frameSources.js';
 import { createLibcameraSource, libcameraArgs } from '../../src/capture/libcamera.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 import { createProcessSource } from '../../src/capture/process.js';
 import type { Frame } from '../../src/capture/types.js';
 

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFrameSource } from '../../src/capture/index.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { createFrameSource } from '../../src/capture/frameSources.js';
+import { silentLogger } from '../../src/platform/log.js';
 import { createReplaySource } from '../../src/capture/replay.js';
 import type { Frame } from '../../src/capture/types.js';
 

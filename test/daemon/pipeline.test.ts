@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/types.js';
-import { InspectdError } from '../../src/errors.js';
+import { InspectdError } from '../../src/platform/errors.js';
 import type { Inspected, PipelineDeps } from '../../src/daemon/pipeline.js';
 import { runPipeline, startPipeline } from '../../src/daemon/pipeline.js';
 import { BoundedQueue } from '../../src/capture/queue.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/capture/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 import { createSdNotify, formatNotify, notifySocketAddress } from '../../src/daemon/sdNotify.js';
 
 // A stand-in for systemd's notify socket: binds a real AF_UNIX datagram socket with SO_PASSCRED

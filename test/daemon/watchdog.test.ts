@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/capture/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 import { createWatchdog, watchdogIntervalMs } from '../../src/daemon/watchdog.js';
 import { FakeClock } from '../fakes/clock.js';
 

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../src/actuate/clock.js';
+import type { Clock, TimerHandle } from '../../src/platform/clock.js';
 
 interface Timer {
   id: number;

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/mosquitto.js';
 import { ROOT, replayFolder, startDaemon, tempDir, withDb, writeConfig, type DaemonRun } from '../reliability/daemon.js';
 
 describe('Modbus TCP served by the running daemon', () => {
@@ -40,9 +41,12 @@ describe('Modbus TCP served by the running daemon', () => {
     await client.connectTCP('127.0.0.1', { port });
     client.setID(1);
     await d.until(() => d!.logs().some((x) => x.msg === 'inspectd ready'), 'ready');
-    // Let some parts through, then compare one register snapshot with the DB.
-    await new Promise((r) => setTimeout(r, 1500));
-    const regs = (await client.readInputRegisters(0, 17)).data; // one request = one consistent snapshot
+    // Poll until a few parts are through, then compare that register snapshot with the DB.
+    let regs: number[] = [];
+    await waitFor(async () => {
+      regs = (await client.readInputRegisters(0, 17)).data; // one request = one consistent snapshot
+      return regs[8] * 65536 + regs[9] > 3;
+    }, 'more than 3 parts decided');
     const coils = (await client.readCoils(0, 4)).data;
     const seq = regs[2] * 65536 + regs[3];
     const inspected = regs[8] * 65536 + regs[9];
@@ -54,9 +58,9 @@ describe('Modbus TCP served by the running daemon', () => {
     expect(rejected).toBeLessThanOrEqual(inspected);
     expect(coils[0]).toBe(true); // ready
     // The row for that seq is immutable; once its batch is committed it must match the registers.
-    await new Promise((r) => setTimeout(r, 600));
-    const row = withDb(join(t.dir, 'db.sqlite'), (db) => db.prepare('SELECT score, verdict FROM inspections WHERE seq = ?').get(seq) as { score: number; verdict: string } | undefined);
-    expect(row).toBeDefined();
+    type Row = { score: number; verdict: string };
+    let row: Row | undefined;
+    await waitFor(() => (row = withDb(join(t.dir, 'db.sqlite'), (db) => db.prepare('SELECT score, verdict FROM inspections WHERE seq = ?').get(seq) as Row | undefined)) !== undefined, `row ${seq} committed`);
     expect(regs[4]).toBe(row!.verdict === 'pass' ? 0 : row!.verdict === 'reject' ? 1 : 2);
     expect((regs[5] << 16) >> 16).toBe(Math.round(row!.score * 1000));
     d.child.kill('SIGTERM');

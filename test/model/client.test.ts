@@ -1,7 +1,7 @@
 import { afterAll, describe, it, expect } from 'vitest';
 import { readdirSync, rmSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { InspectdError } from '../../src/errors.js';
+import { InspectdError } from '../../src/platform/errors.js';
 import { openInspector, workerScriptUrl, type Inspector } from '../../src/model/client.js';
 import { readCard } from '../../src/model/load.js';
 import { toPlanarFloat } from '../../src/preprocess/sharp.js';

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { InspectdError } from '../../src/errors.js';
+import { InspectdError } from '../../src/platform/errors.js';
 import { openInspector } from '../../src/model/client.js';
 import { preprocessImage } from '../../src/preprocess/index.js';
 import { modelWithCard, removeTempModels } from './helpers.js';

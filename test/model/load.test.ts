@@ -2,7 +2,7 @@ import { afterAll, describe, it, expect } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { shortenPaths } from '../../src/model/card.js';
-import { InspectdError } from '../../src/errors.js';
+import { InspectdError } from '../../src/platform/errors.js';
 import { loadModel, sessionProblems, cardProblems } from '../../src/model/load.js';
 import { GRAY, RGB, modelWithCard, readCardJson, removeTempModels } from './helpers.js';
 

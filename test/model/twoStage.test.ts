@@ -1,7 +1,7 @@
 import { afterAll, describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { InspectdError } from '../../src/errors.js';
+import { InspectdError } from '../../src/platform/errors.js';
 import { openInspector } from '../../src/model/client.js';
 import { cardProblems, loadModel, readCard } from '../../src/model/load.js';
 import { toPlanarFloat } from '../../src/preprocess/sharp.js';

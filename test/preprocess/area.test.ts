@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { crop, orient, resizeArea, toChannels } from '../../src/preprocess/area.js';
 import { readJpegHeader } from '../../src/preprocess/jpegHeader.js';
 import { preprocessImage } from '../../src/preprocess/index.js';
-import { InspectdError } from '../../src/errors.js';
+import { InspectdError } from '../../src/platform/errors.js';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/preprocess/area_golden.json', import.meta.url), 'utf8')) as {
   cases: { name: string; sw: number; sh: number; channels: number; dw: number; dh: number; src: number[]; ref: number[] }[];

@@ -16,10 +16,10 @@
  * ends the previous one first, so each part gets its own edge.
  */
 import { describe, expect, it } from 'vitest';
-import type { Clock, TimerHandle } from '../../src/actuate/clock.js';
+import type { Clock, TimerHandle } from '../../src/platform/clock.js';
 import { createPlcSignals } from '../../src/actuate/plc.js';
 import { SimGpio } from '../../src/actuate/sim.js';
-import { silentLogger } from '../../src/capture/log.js';
+import { silentLogger } from '../../src/platform/log.js';
 
 /** Time moves with set(); due timers run only in fire(), in due order — a late event loop. */
 class LaggyClock implements Clock {

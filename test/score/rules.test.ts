@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { score, scoreRuleProblems, boxMeanExtreme } from '../../src/score/rules.js';
 import { SsimComputer } from '../../src/score/ssim.js';
-import { InspectdError } from '../../src/errors.js';
+import { InspectdError } from '../../src/platform/errors.js';
 import { golden } from './golden.js';
 
 describe('score rules against numpy (golden values)', () => {

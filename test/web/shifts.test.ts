@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKnownZone, wallTime, zonedInstant, zoneOffsetMs } from '../../src/util/timeZone.js';
+import { isKnownZone, wallTime, zonedInstant, zoneOffsetMs } from '../../src/platform/timeZone.js';
 import { ShiftCalendar } from '../../src/web/shifts.js';
 
 const THREE = [{ name: 'early', start: '06:00' }, { name: 'late', start: '14:00' }, { name: 'night', start: '22:00' }];

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalPath } from '../../src/util/canonicalPath.js';
+import { canonicalPath } from '../../src/platform/canonicalPath.js';
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'inspectd-canon-')));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureWritableDir, ensureWritableFile } from '../../src/util/writablePath.js';
+import { ensureWritableDir, ensureWritableFile } from '../../src/platform/writablePath.js';
 
 // Cases that hold for any user, root included (permission cases: test/reliability/readOnlyData).
 describe('ensureWritableDir / ensureWritableFile', () => {

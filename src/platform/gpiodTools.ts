@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { InspectdError, errorMessage } from '../errors.js';
+import { InspectdError, errorMessage } from './errors.js';
 
 /** Paths of the libgpiod command-line tools; injectable so tests can put stand-ins in their place. */
 export interface GpiodTools {

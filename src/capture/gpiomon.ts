@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../capture/log.js';
-import type { TriggerInput } from '../capture/trigger.js';
-import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from './gpiodTools.js';
+import type { Logger } from '../platform/index.js';
+import type { TriggerInput } from './trigger.js';
+import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from '../platform/index.js';
+import type { FaultListener } from '../domain/index.js';
 
 /** Arguments for gpiomon printing one line per edge, unbuffered. Pure. */
 export function gpiomonArgs(major: number, chip: string, offset: number, edge: 'rising' | 'falling', activeLow: boolean): string[] {
@@ -22,7 +23,7 @@ export interface GpiomonTriggerOptions {
   /** Restart delay after gpiomon dies. */
   restartMs?: number;
   log: Logger;
-  onFault?: (fault: { code: string; message: string; fatal: boolean }) => void;
+  onFault?: FaultListener;
   now?: () => number;
 }
 

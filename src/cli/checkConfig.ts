@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, type ConfigProblem, type LoadOptions, loadConfig } from './load.js';
-import type { Config } from './schema.js';
-import { loadModel } from '../model/load.js';
-import { InspectdError } from '../errors.js';
+import { ConfigError, type ConfigProblem, type LoadOptions, loadConfig } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import { loadModel } from '../model/index.js';
+import { InspectdError } from '../platform/index.js';
 
 /**
  * Everything that must hold before the daemon may start: the config file itself, then the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { optText, strictNumber, thresholdArgs } from '../../src/util/commandInput.js';
+import { optText, strictNumber, thresholdArgs } from '../../src/platform/commandInput.js';
 
 describe('strictNumber', () => {
   it.each([

@@ -1,0 +1,1 @@
+export { decide, rejectsPart, resolveThreshold } from './policy.js';

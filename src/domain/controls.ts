@@ -1,0 +1,6 @@
+/** Runtime settings operators may change without a restart. */
+export interface Controls {
+  threshold: number;
+  saveImages: 'rejects' | 'all' | 'none';
+  paused: boolean;
+}

@@ -1,0 +1,2 @@
+/** Home Assistant MQTT discovery's door. */
+export { haDiscoveryMessages } from './discovery.js';

@@ -1,0 +1,10 @@
+export { falseRejectRate, labelledRates, tooFewGoods } from './falseRejects.js';
+export type { LabelledRates } from './falseRejects.js';
+export { residualHeat, score, scoreRuleProblems } from './rules.js';
+export { BASE_SCORE_RULES, ComboPartSchema, SCORE_RULES, ScoreRuleSchema, ruleUsesAnomaly, ruleUsesSsim } from './ruleSchema.js';
+export type { ComboPart, ScoreRule, ScoreRuleName } from './ruleSchema.js';
+export { SsimComputer } from './ssim.js';
+export { auroc, confusion, f1OptimalThreshold, histogram, quantile } from './stats.js';
+export type { Confusion } from './stats.js';
+export { describeRule, goodOnlyThreshold, ruleFromCard } from './threshold.js';
+export type { GoodOnlyRule } from './threshold.js';

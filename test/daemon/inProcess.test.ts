@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './harness.js';
+
+// The real pipeline, decision and PLC signals in-process on a fake clock (test/daemon/harness.ts):
+// shots are captured at exact fake times, so every reject edge is asserted to the millisecond.
+// travel 200 ms, pulse 20 ms, decision margin 5 ms: a part captured at t is rejected by a pulse
+// on [t + 200, t + 220), and its decision is late after t + 195.
+const GPIO = 'travel_ms: 200, pulse_ms: 20, strobe_ms: 5, decision_margin_ms: 5';
+let h: Harness | undefined;
+afterEach(async () => {
+  if (h) await h.stop();
+  h?.close();
+  h = undefined;
+});
+
+describe('daemon in-process (scripted camera, fake inspector, strict GPIO, fake clock)', () => {
+  it('a defect gives exactly one reject pulse, at capture + travel (not decision + travel); goods give none', async () => {
+    // The defect's score comes 80 ms after capture: the pulse still starts at 1150 + 200.
+    h = await startHarness({ gpio: GPIO, shots: [{ at: 1100, data: 'good' }, { at: 1150, data: 'slow:80:defect' }, { at: 1300, data: 'good' }] });
+    await h.runUntil(1600);
+    expect(h.gpio.pulses('reject')).toEqual([{ start: 1350, end: 1370 }]);
+    expect(h.results.map((r) => [r.seq, r.verdict])).toEqual([[1, 'pass'], [2, 'reject'], [3, 'pass']]);
+  });
+
+  it('a frame that cannot be inspected is rejected at capture + travel (gpio.on_error: reject)', async () => {
+    h = await startHarness({ gpio: GPIO, shots: [{ at: 1100, data: 'broken' }] });
+    await h.runUntil(1500);
+    expect(h.gpio.pulses('reject')).toEqual([{ start: 1300, end: 1320 }]);
+    expect(h.results).toHaveLength(1);
+    expect(h.results[0]).toMatchObject({ seq: 1, verdict: 'error', error: { code: 'FRAME_DECODE' } });
+  });
+
+  it('a decision after the deadline is rejected at capture + travel (gpio.on_late: reject) and recorded as DECISION_LATE', async () => {
+    // A good part whose score arrives 250 ms after capture: 55 ms past its deadline at 1295.
+    h = await startHarness({ gpio: GPIO, shots: [{ at: 1100, data: 'slow:250:good' }] });
+    await h.runUntil(1500);
+    expect(h.gpio.pulses('reject')).toEqual([{ start: 1300, end: 1320 }]);
+    expect(h.results).toHaveLength(1);
+    expect(h.results[0]).toMatchObject({ seq: 1, verdict: 'error', error: { code: 'DECISION_LATE' }, latency_ms: 250 });
+  });
+
+  it('a decision just inside the deadline passes: no pulse', async () => {
+    h = await startHarness({ gpio: GPIO, shots: [{ at: 1100, data: 'slow:190:good' }] });
+    await h.runUntil(1500);
+    expect(h.gpio.pulses('reject')).toEqual([]);
+    expect(h.results.map((r) => r.verdict)).toEqual(['pass']);
+  });
+
+  it('stop drains pending pulses: a reject decided before the stop still fires on time, then the lines close', async () => {
+    h = await startHarness({ gpio: GPIO, shots: [{ at: 1100, data: 'defect' }, { at: 1120, data: 'defect' }] });
+    await h.runUntil(1150); // both decided; their pulses are due at 1300 and 1320
+    expect(h.gpio.pulses('reject')).toEqual([]);
+    const stoppedAt = await h.stop();
+    const harness = h;
+    h = undefined;
+    harness.close();
+    // Back-to-back pulses merge into one high stretch covering both parts (the PLC sees no gap).
+    expect(harness.gpio.pulses('reject')).toEqual([{ start: 1300, end: 1340 }]);
+    expect(harness.gpio.value('ready')).toBe(0);
+    expect(harness.gpio.state).toBe('closed');
+    expect(stoppedAt).toBeGreaterThanOrEqual(1340);
+    expect(harness.results.map((r) => r.verdict)).toEqual(['reject', 'reject']);
+  });
+});
