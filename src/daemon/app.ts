@@ -153,12 +153,15 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     const rawGpio = await ports.createGpio({ log: gpioLog, onFault });
     // A tap on the port keeps every line's level for Modbus and the dashboard, whatever the backend.
     const gpio = tapLevels(rawGpio, levels, (line, value) => bus.emit('line', { line, value, ts: ports.wallNow() }));
-    plc = createPlcSignals({
+    // plc is set only once its lines are open: a stop signal during start() must not call
+    // setReady on signals that have not started (GPIO_STATE, seen as a flaky SIGHUP test).
+    const signals = createPlcSignals({
       gpio, travelMs: config.gpio.travel_ms, pulseMs: config.gpio.pulse_ms, strobeMs: config.gpio.strobe_ms, decisionMarginMs: config.gpio.decision_margin_ms,
       stallMs: config.gpio.stall_ms, policy: { onLate: config.gpio.on_late, onError: config.gpio.on_error }, log: gpioLog, clock,
     });
-    await plc.start();
-    steps.push({ name: 'gpio', close: () => plc!.close() });
+    await signals.start();
+    plc = signals;
+    steps.push({ name: 'gpio', close: () => signals.close() });
     if (halted()) return;
 
     await startPlantAdapters({

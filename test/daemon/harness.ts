@@ -32,6 +32,8 @@ export interface HarnessOptions {
   shots: Shot[];
   /** Lines added to the gpio: section (travel_ms, pulse_ms, on_late …). */
   gpio: string;
+  /** Called as start-up opens the GPIO lines, before they are open (e.g. a stop signal then). */
+  onGpioOpen?: (app: App) => void;
 }
 
 const CARD = readCard(resolve('models/casting-ae-fp32.onnx')).card;
@@ -69,6 +71,14 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   ].join('\n'), join(dir, 'config.yaml'));
   const clock = new FakeClock(1000);
   const gpio = new StrictGpio(() => clock.now());
+  if (o.onGpioOpen) {
+    const open = gpio.open.bind(gpio);
+    gpio.open = async () => {
+      o.onGpioOpen!(app);
+      await settle();
+      return open();
+    };
+  }
   const results: InspectionResult[] = [];
   const camera = scriptedCamera(clock, o.shots);
   const ports: Ports = {
@@ -102,7 +112,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     app, clock, gpio, results, runUntil,
     async stop() {
       let done = false;
-      const stopped = app.stop('harness').then(() => (done = true));
+      const stopped = app.stop('harness').finally(() => (done = true)); // a failed stop fails the test instead of spinning
       while (!done) {
         clock.advance(1);
         await settle();

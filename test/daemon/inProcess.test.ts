@@ -61,4 +61,14 @@ describe('daemon in-process (scripted camera, fake inspector, strict GPIO, fake 
     expect(stoppedAt).toBeGreaterThanOrEqual(1340);
     expect(harness.results.map((r) => r.verdict)).toEqual(['reject', 'reject']);
   });
+
+  it('a stop signal while start-up opens the GPIO lines ends cleanly (was: GPIO_STATE "setReady before start()")', async () => {
+    let stopping: Promise<void> | undefined;
+    h = await startHarness({ gpio: GPIO, shots: [{ at: 1100, data: 'defect' }], onGpioOpen: (app) => { stopping = app.stop('signal during start-up'); } });
+    await h.stop();
+    expect(stopping).toBeDefined();
+    await expect(stopping).resolves.toBeUndefined();
+    expect(h.gpio.pulses('reject')).toEqual([]);
+    expect(h.gpio.state).toBe('closed');
+  });
 });
