@@ -1,9 +1,9 @@
-import { InspectdError } from '../platform/index.js';
+import { InspectdError, systemClock } from '../platform/index.js';
 import { createGpiomonTrigger } from './gpiomon.js';
 import type { GpiodTools } from '../platform/index.js';
 import { createFfmpegSource } from './ffmpeg.js';
 import { createLibcameraSource } from './libcamera.js';
-import type { Logger } from '../platform/index.js';
+import type { Clock, Logger } from '../platform/index.js';
 import { createReplaySource } from './replay.js';
 import { createTriggeredSource } from './trigger.js';
 import type { CaptureFaultListener, FrameSource, SourceStats } from './types.js';
@@ -50,7 +50,8 @@ export interface CaptureDeps {
   onDropped?: (frame: Frame) => void;
   /** Environment for spawned tools; default inherits. */
   env?: Record<string, string | undefined>;
-  now?: () => number;
+  /** The daemon's clock: Frame.capturedAt, replay pacing, trigger timeouts. Default the system clock. */
+  clock?: Clock;
   wallNow?: () => number;
 }
 
@@ -70,6 +71,9 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
     if (!cfg.path) throw new InspectdError('CAMERA_CONFIG', `camera.path is required for source '${cfg.source}'`);
     return cfg.path;
   };
+  const clock = deps.clock ?? systemClock;
+  // The live sources and gpiomon still run their own timers; they only read time from the clock.
+  const now = () => clock.now();
   const mode = cfg.trigger?.mode ?? 'free';
   // In trigger mode the camera's own frames are not parts; only the trigger queue's drops are.
   const onDropped = mode === 'free' ? deps.onDropped : undefined;
@@ -81,13 +85,13 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
     env: deps.env,
     log: deps.log,
     onFault: deps.onFault,
-    now: deps.now,
+    now,
     wallNow: deps.wallNow,
   };
   let base: FrameSource & { stop?(): Promise<void> };
   switch (cfg.source) {
     case 'replay':
-      base = createReplaySource({ dir: needPath(), fps: cfg.fps, loop: cfg.loop ?? true, queueSize: cfg.queue, maxFrameBytes: cfg.max_frame_bytes, onDropped, log: deps.log, now: deps.now, wallNow: deps.wallNow });
+      base = createReplaySource({ dir: needPath(), fps: cfg.fps, loop: cfg.loop ?? true, queueSize: cfg.queue, maxFrameBytes: cfg.max_frame_bytes, onDropped, log: deps.log, clock, wallNow: deps.wallNow });
       break;
     case 'file':
     case 'v4l2':
@@ -138,7 +142,7 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
       env: deps.env,
       log: deps.log,
       onFault: deps.onFault,
-      now: deps.now,
+      now,
     });
   }
   const trig = createTriggeredSource({
@@ -151,7 +155,7 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
     onCameraFrame: deps.onCameraFrame,
     onDropped: deps.onDropped,
     log: deps.log,
-    now: deps.now,
+    clock,
     wallNow: deps.wallNow,
   });
   return {

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { InspectdError, errorMessage } from '../platform/index.js';
-import { listImages } from '../platform/index.js';
+import { listImages, systemClock } from '../platform/index.js';
 import { DEFAULT_MAX_FRAME_BYTES, readFrameFile } from './frameFile.js';
-import type { Logger } from '../platform/index.js';
+import type { Clock, Logger, TimerHandle } from '../platform/index.js';
 import { BoundedQueue } from './queue.js';
 import type { FrameSource, SourceStats } from './types.js';
 import type { Frame } from '../domain/index.js';
@@ -21,8 +21,8 @@ export interface ReplayOptions {
   /** Larger files (and anything not a regular file) become FRAME_* error frames. Default 64 MiB. */
   maxFrameBytes?: number;
   log: Logger;
-  /** Monotonic ms (Frame.capturedAt). Default performance.now. */
-  now?: () => number;
+  /** Monotonic ms (Frame.capturedAt) and the pacing timer: the daemon's clock. Default the system clock. */
+  clock?: Clock;
   /** Wall clock ms since epoch (Frame.wallTs). Default Date.now. */
   wallNow?: () => number;
 }
@@ -44,7 +44,8 @@ export interface ReplayFrameSource extends FrameSource {
 }
 
 export function createReplaySource(opts: ReplayOptions): ReplayFrameSource {
-  const now = opts.now ?? (() => performance.now());
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now();
   const wallNow = opts.wallNow ?? (() => Date.now());
   const st: ReplayStats = { captured: 0, dropped: 0, restarts: 0, missing: 0, passes: 0 };
   let seq = 0;
@@ -110,10 +111,10 @@ export function createReplaySource(opts: ReplayOptions): ReplayFrameSource {
       opts.onDropped?.(f);
     });
     const period = 1000 / opts.fps;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: TimerHandle | undefined;
     let wake: (() => void) | undefined;
     const onAbort = () => {
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       wake?.();
       q.clear();
       q.close();
@@ -121,8 +122,11 @@ export function createReplaySource(opts: ReplayOptions): ReplayFrameSource {
     signal.addEventListener('abort', onAbort, { once: true });
     const sleepUntil = (t: number) =>
       new Promise<void>((resolve) => {
+        // An abort between the folder's yield and here has already run onAbort: arming now would
+        // leave a timer (and this producer) alive after the iteration ended.
+        if (signal.aborted) return resolve();
         wake = resolve;
-        timer = setTimeout(resolve, Math.max(0, t - now()));
+        timer = clock.setTimeout(resolve, Math.max(0, t - now()));
       });
     (async () => {
       let due = now();

@@ -1,5 +1,5 @@
-import { errorMessage } from '../platform/index.js';
-import type { Logger } from '../platform/index.js';
+import { errorMessage, systemClock } from '../platform/index.js';
+import type { Clock, Logger, TimerHandle } from '../platform/index.js';
 import { BoundedQueue } from './queue.js';
 import type { FrameSource, SourceStats } from './types.js';
 import type { Frame } from '../domain/index.js';
@@ -29,7 +29,9 @@ export interface TriggeredSourceOptions {
   /** A triggered frame dropped by the full queue: the daemon must fail that part (fail-safe). */
   onDropped?: (frame: Frame) => void;
   log: Logger;
-  now?: () => number;
+  /** Monotonic ms (software-trigger edges) and the trigger timeout: the daemon's clock. Default the system clock. */
+  clock?: Clock;
+  /** Wall clock ms since epoch for timeout frames. Default Date.now. */
   wallNow?: () => number;
 }
 
@@ -53,7 +55,7 @@ export interface TriggeredFrameSource extends FrameSource {
 interface Pending {
   seq: number;
   at: number;
-  timer: ReturnType<typeof setTimeout>;
+  timer: TimerHandle;
 }
 
 /**
@@ -62,7 +64,8 @@ interface Pending {
  * arrived is never inspected for it.
  */
 export function createTriggeredSource(o: TriggeredSourceOptions): TriggeredFrameSource {
-  const now = o.now ?? (() => performance.now());
+  const clock = o.clock ?? systemClock;
+  const wallNow = o.wallNow ?? (() => Date.now());
   const debounceMs = o.debounceMs ?? 0;
   const delayMs = o.delayMs ?? 0;
   const timeoutMs = o.timeoutMs ?? 1000;
@@ -89,11 +92,11 @@ export function createTriggeredSource(o: TriggeredSourceOptions): TriggeredFrame
       emit({ ...latest, seq });
       return seq;
     }
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       pending = pending.filter((p) => p.seq !== seq);
       st.missed++;
       o.log.warn({ code: 'CAMERA_TRIGGER_MISSED', trigger: seq, timeout_ms: timeoutMs }, 'no frame for trigger in time; delivered empty');
-      emit({ seq, capturedAt: at, wallTs: (o.wallNow ?? Date.now)(), data: Buffer.alloc(0), source: 'trigger-timeout' });
+      emit({ seq, capturedAt: at, wallTs: wallNow(), data: Buffer.alloc(0), source: 'trigger-timeout' });
     }, timeoutMs);
     pending.push({ seq, at, timer });
     return seq;
@@ -112,16 +115,16 @@ export function createTriggeredSource(o: TriggeredSourceOptions): TriggeredFrame
     if (due.length === 0) return;
     pending = pending.filter((p) => p.at > f.capturedAt);
     for (const p of due) {
-      clearTimeout(p.timer);
+      clock.clearTimeout(p.timer);
       emit({ ...f, seq: p.seq });
     }
   }
 
   function flushPending(): void {
     for (const p of pending) {
-      clearTimeout(p.timer);
+      clock.clearTimeout(p.timer);
       st.missed++;
-      emit({ seq: p.seq, capturedAt: p.at, wallTs: (o.wallNow ?? Date.now)(), data: Buffer.alloc(0), source: 'trigger-timeout' });
+      emit({ seq: p.seq, capturedAt: p.at, wallTs: wallNow(), data: Buffer.alloc(0), source: 'trigger-timeout' });
     }
     pending = [];
   }
@@ -131,14 +134,14 @@ export function createTriggeredSource(o: TriggeredSourceOptions): TriggeredFrame
     await o.input?.stop();
     await o.inner.stop?.();
     await pump;
-    for (const p of pending) clearTimeout(p.timer);
+    for (const p of pending) clock.clearTimeout(p.timer);
     pending = [];
     out?.close();
   }
 
   return {
     kind: `${o.inner.kind}+trigger`,
-    softwareTrigger: () => trigger(now()),
+    softwareTrigger: () => trigger(clock.now()),
     frames(signal: AbortSignal): AsyncIterable<Frame> {
       const q = new BoundedQueue<Frame>(o.queueSize ?? 8, (f) => {
         st.dropped++;

@@ -178,7 +178,7 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     }
 
     source = await ports.createFrameSource({
-      log: log.child({ stage: 'capture' }), onFault,
+      log: log.child({ stage: 'capture' }), onFault, clock, wallNow: ports.wallNow,
       onCameraFrame: () => { plc!.progress(); watchdog?.cameraFrame(); },
       onDropped: (f) => dropFrame(f),
     });

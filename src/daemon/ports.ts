@@ -28,7 +28,8 @@ export interface Ports {
   openPublisher(opts: PublisherOptions): Promise<Publisher>;
   /** The raw GPIO lines the PLC signals drive (libgpiod or the simulated chip). */
   createGpio(deps: { log: Logger; onFault: FaultListener }): Promise<GpioPort>;
-  createFrameSource(deps: { log: Logger; onFault: FaultListener; onCameraFrame: (f: Frame) => void; onDropped: (f: Frame) => void }): Promise<CaptureSource>;
+  /** `clock` and `wallNow` are the app's own (above), so Frame.capturedAt shares the pipeline's time base. */
+  createFrameSource(deps: { log: Logger; onFault: FaultListener; onCameraFrame: (f: Frame) => void; onDropped: (f: Frame) => void; clock: Clock; wallNow: () => number }): Promise<CaptureSource>;
   /** sd_notify; a no-op without NOTIFY_SOCKET. */
   createNotifier(log: Logger): SdNotifier;
   /** The loopback broker when none listens on the configured port, else null. */

@@ -7,6 +7,7 @@ import { createFrameSource } from '../../src/capture/frameSources.js';
 import { silentLogger } from '../../src/platform/log.js';
 import { createReplaySource } from '../../src/capture/replay.js';
 import type { Frame } from '../../src/capture/types.js';
+import { FakeClock } from '../fakes/clock.js';
 
 async function take(it: AsyncIterable<Frame>, n = Infinity): Promise<Frame[]> {
   const out: Frame[] = [];
@@ -16,6 +17,27 @@ async function take(it: AsyncIterable<Frame>, n = Infinity): Promise<Frame[]> {
     if (out.length >= n) break;
   }
   return out;
+}
+
+/**
+ * Runs the fake clock for paced replay until `done()`: whenever the source waits on its pacing
+ * timer, time jumps exactly to it; otherwise (listing, reading files) it polls without moving time.
+ */
+async function runClock(clock: FakeClock, done: () => boolean): Promise<void> {
+  for (let spins = 0; !done(); spins++) {
+    if (spins > 100_000) throw new Error('paced replay neither armed its timer nor finished');
+    const due = clock.nextDue;
+    if (due !== undefined) clock.advanceTo(due);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** `work` with the fake clock running until it settles. */
+async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
+  let settled = false;
+  const watched = work.finally(() => (settled = true));
+  await runClock(clock, () => settled);
+  return watched;
 }
 
 describe('replay source', () => {
@@ -80,9 +102,12 @@ describe('replay source', () => {
       ['c.jpeg', null],
     ];
     for (const fps of [0, 200]) {
-      const src = createReplaySource({ dir, fps, loop: false, queueSize: 16, maxFrameBytes: 1000, log: silentLogger });
-      const frames = await take(src.frames(new AbortController().signal));
+      const clock = new FakeClock(1000);
+      const src = createReplaySource({ dir, fps, loop: false, queueSize: 16, maxFrameBytes: 1000, log: silentLogger, clock });
+      const frames = await drive(clock, take(src.frames(new AbortController().signal)));
       expect(frames.map((f) => [f.source, f.error?.code ?? null]), `fps ${fps}`).toEqual(want);
+      // Paced: error frames keep their slot on the 5 ms grid; fps 0 never waits on the clock.
+      expect(frames.map((f) => f.capturedAt)).toEqual(fps ? [1000, 1005, 1010, 1015, 1020, 1025, 1030] : Array(7).fill(1000));
       expect(frames.map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(frames[1].error?.message).toMatch(/a character device/);
       expect(frames[2].error?.message).toMatch(/a FIFO/);
@@ -94,24 +119,41 @@ describe('replay source', () => {
 
   it('paced (fps > 0) goes through the bounded queue: a consumer that is behind gets the newest frames, the rest are dropped and counted', async () => {
     for (let i = 0; i < 17; i++) await writeFile(join(dir, `z${String(i).padStart(2, '0')}.jpg`), `z${i}`);
-    const src = createReplaySource({ dir, fps: 500, loop: false, queueSize: 2, log: silentLogger });
+    const clock = new FakeClock(1000);
+    const src = createReplaySource({ dir, fps: 500, loop: false, queueSize: 2, log: silentLogger, clock });
     const it = src.frames(new AbortController().signal);
     // Consume nothing until the camera has produced all 20 frames.
-    while (src.stats().captured < 20) await new Promise((r) => setTimeout(r, 10));
+    await runClock(clock, () => src.stats().captured >= 20);
     const frames = await take(it);
-    expect(frames.map((f) => f.seq)).toEqual([19, 20]);
+    expect(frames.map((f) => [f.seq, f.capturedAt])).toEqual([
+      [19, 1036],
+      [20, 1038],
+    ]);
     expect(src.stats().dropped).toBe(18);
+    expect(clock.now()).toBe(1038); // 20 frames on the 2 ms grid, the first at once
   });
 
   it('paced replay stops when the signal aborts', async () => {
     const ctl = new AbortController();
-    const src = createReplaySource({ dir, fps: 50, loop: true, log: silentLogger });
+    const clock = new FakeClock(1000);
+    const src = createReplaySource({ dir, fps: 50, loop: true, log: silentLogger, clock });
     const got: Frame[] = [];
-    for await (const f of src.frames(ctl.signal)) {
-      got.push(f);
-      if (got.length === 4) ctl.abort();
-    }
-    expect(got.length).toBe(4);
+    await drive(
+      clock,
+      (async () => {
+        for await (const f of src.frames(ctl.signal)) {
+          got.push(f);
+          if (got.length === 4) ctl.abort();
+        }
+      })(),
+    );
+    expect(got.map((f) => [f.source, f.capturedAt])).toEqual([
+      ['a.jpg', 1000],
+      ['b.png', 1020],
+      ['c.jpeg', 1040],
+      ['a.jpg', 1060], // second pass: the grid carries on across the folder's end
+    ]);
+    expect(clock.pending).toBe(0); // the abort cleared the timer for the fifth frame
   });
 
   it('refuses an empty or missing folder with a CAMERA_ code', async () => {

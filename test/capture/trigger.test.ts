@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/platform/log.js';
 import { BoundedQueue } from '../../src/capture/queue.js';
 import { createTriggeredSource } from '../../src/capture/trigger.js';
 import type { Frame, FrameSource } from '../../src/capture/types.js';
+import { FakeClock } from '../fakes/clock.js';
 
 /** A camera the test pushes frames into. */
 function fakeCamera() {
@@ -25,26 +26,27 @@ function fakeCamera() {
   return cam;
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
+/** Lets the source's pump take what the camera pushed (promise hops only: no time passes). */
+const flush = () => new Promise((r) => setImmediate(r));
 
 describe('trigger mode', () => {
   it('inspects one frame per trigger: the first captured at/after the edge, tagged with the trigger seq', async () => {
-    let t = 100;
+    const clock = new FakeClock(100);
     const cam = fakeCamera();
-    const src = createTriggeredSource({ inner: cam, timeoutMs: 10_000, log: silentLogger, now: () => t });
+    const src = createTriggeredSource({ inner: cam, timeoutMs: 10_000, log: silentLogger, clock });
     const it = src.frames(new AbortController().signal)[Symbol.asyncIterator]();
     cam.shoot(90, 'before');
-    await tick();
+    await flush();
     expect(src.softwareTrigger()).toBe(1); // edge at 100
     cam.shoot(95, 'exposed before the edge');
     cam.shoot(105, 'A');
     cam.shoot(110, 'untriggered');
-    t = 120;
+    clock.advanceTo(120);
     expect(src.softwareTrigger()).toBe(2);
     cam.shoot(130, 'B');
     cam.shoot(140, 'C');
-    await tick();
-    t = 140; // the freshest frame was captured at the edge itself: used at once
+    await flush();
+    clock.advanceTo(140); // the freshest frame was captured at the edge itself: used at once
     expect(src.softwareTrigger()).toBe(3);
     const got = [];
     for (let i = 0; i < 3; i++) got.push((await it.next()).value as Frame);
@@ -58,9 +60,8 @@ describe('trigger mode', () => {
   });
 
   it('two triggers before the next frame each get it, under their own numbers', async () => {
-    const t = 100;
     const cam = fakeCamera();
-    const src = createTriggeredSource({ inner: cam, timeoutMs: 10_000, log: silentLogger, now: () => t });
+    const src = createTriggeredSource({ inner: cam, timeoutMs: 10_000, log: silentLogger, clock: new FakeClock(100) });
     const it = src.frames(new AbortController().signal)[Symbol.asyncIterator]();
     src.softwareTrigger();
     src.softwareTrigger();
@@ -72,19 +73,26 @@ describe('trigger mode', () => {
   });
 
   it('a trigger that gets no frame in time still yields a frame (empty → verdict error → reject), never nothing', async () => {
+    const clock = new FakeClock(500);
     const cam = fakeCamera();
-    const src = createTriggeredSource({ inner: cam, timeoutMs: 30, delayMs: 7, log: silentLogger, now: () => 500 });
+    const src = createTriggeredSource({ inner: cam, timeoutMs: 30, delayMs: 7, log: silentLogger, clock, wallNow: () => 1_700_000_000_000 + clock.now() });
     const it = src.frames(new AbortController().signal)[Symbol.asyncIterator]();
     src.softwareTrigger();
-    const f = (await it.next()).value as Frame;
-    expect([f.seq, f.data.length, f.source, f.capturedAt]).toEqual([1, 0, 'trigger-timeout', 507]);
+    const next = it.next();
+    clock.advance(29);
+    await flush();
+    expect(src.stats()).toMatchObject({ missed: 0, captured: 0 }); // 1 ms before the timeout: still waiting for a frame
+    clock.advance(1);
+    const f = (await next).value as Frame;
+    expect([f.seq, f.data.length, f.source, f.capturedAt, f.wallTs]).toEqual([1, 0, 'trigger-timeout', 507, 1_700_000_000_530]);
     expect(src.stats().missed).toBe(1);
+    expect(clock.pending).toBe(0);
     await src.stop();
   });
 
   it('when the camera ends, outstanding triggers are delivered empty and the iterable ends', async () => {
     const cam = fakeCamera();
-    const src = createTriggeredSource({ inner: cam, timeoutMs: 60_000, log: silentLogger, now: () => 10 });
+    const src = createTriggeredSource({ inner: cam, timeoutMs: 60_000, log: silentLogger, clock: new FakeClock(10) });
     const frames = src.frames(new AbortController().signal);
     src.softwareTrigger();
     cam.end();
@@ -96,15 +104,17 @@ describe('trigger mode', () => {
   it('a triggered frame dropped by the full queue is reported, so the daemon can fail that part', async () => {
     const dropped: number[] = [];
     const cam = fakeCamera();
-    const src = createTriggeredSource({ inner: cam, queueSize: 1, timeoutMs: 60_000, log: silentLogger, now: () => 0, onDropped: (f) => dropped.push(f.seq) });
+    const clock = new FakeClock(0);
+    const src = createTriggeredSource({ inner: cam, queueSize: 1, timeoutMs: 60_000, log: silentLogger, clock, onDropped: (f) => dropped.push(f.seq) });
     src.frames(new AbortController().signal); // nobody reads
     for (let i = 1; i <= 3; i++) {
       src.softwareTrigger();
       cam.shoot(i, `p${i}`);
-      await tick();
+      await flush();
     }
     expect(dropped).toEqual([1, 2]);
     expect(src.stats().dropped).toBe(2);
+    expect(clock.pending).toBe(0); // every trigger got its frame: no timeout left armed
     await src.stop();
   });
 });

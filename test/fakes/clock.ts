@@ -50,6 +50,14 @@ export class FakeClock implements Clock {
     return this.timers.size;
   }
 
+  /** When the earliest pending timer falls due; undefined when none is pending. Lets a driver
+   *  jump straight to it, so what the code under test reads from now() is exactly that time. */
+  get nextDue(): number | undefined {
+    let due: number | undefined;
+    for (const tm of this.timers.values()) if (due === undefined || tm.due < due) due = tm.due;
+    return due;
+  }
+
   /** Move time forward by `ms`, firing every timer that falls due on the way. */
   advance(ms: number): void {
     this.advanceTo(this.t + ms);
