@@ -10,7 +10,8 @@ export interface GpioPortConfig {
   backend: 'sim' | 'gpiod';
   sim_log?: string;
   chip?: string;
-  lines?: Partial<Record<OutputLine, GpiodLineConfig>>;
+  /** Always present: the config schema defaults `gpio.lines` to {} (its only default). */
+  lines: Partial<Record<OutputLine, GpiodLineConfig>>;
 }
 
 export interface GpioDeps {
@@ -24,7 +25,7 @@ export interface GpioDeps {
 /** The GPIO port a `gpio:` section describes: the simulated chip or libgpiod. */
 export function createGpioPort(cfg: GpioPortConfig, deps: GpioDeps): GpioPort {
   if (cfg.backend === 'sim') return new SimGpio({ logPath: cfg.sim_log, log: deps.log });
-  return new GpiodGpio({ chip: cfg.chip ?? '', lines: cfg.lines ?? {}, tools: deps.tools, driver: deps.driver, env: deps.env, log: deps.log, onFault: deps.onFault });
+  return new GpiodGpio({ chip: cfg.chip ?? '', lines: cfg.lines, tools: deps.tools, driver: deps.driver, env: deps.env, log: deps.log, onFault: deps.onFault });
 }
 
 export { SimGpio } from './sim.js';

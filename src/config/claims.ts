@@ -29,7 +29,7 @@ export function mqttClientId(config: Pick<Config, 'station' | 'mqtt'>, hostname:
   return config.mqtt.client_id ?? `inspectd-${config.station}-${hostname}`;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { 'mqtt:': 1883, 'tcp:': 1883, 'mqtts:': 8883, 'ssl:': 8883, 'ws:': 80, 'wss:': 443 };
+const DEFAULT_PORTS: Record<string, number> = { 'mqtt:': 1883, 'tcp:': 1883, 'mqtts:': 8883, 'tls:': 8883, 'ssl:': 8883, 'ws:': 80, 'wss:': 443 };
 
 /** host:port of a broker URL, loopback names folded together; null when it does not parse. */
 export function brokerAddress(url: string): { host: string; port: number } | null {

@@ -5,4 +5,5 @@ export { ConfigError, formatProblem, loadConfig, parseConfig } from './load.js';
 export type { ConfigProblem, LoadOptions } from './load.js';
 export { DashboardSchema } from './schema.js';
 export type { Config, DashboardConfig, OpcuaConfig } from './schema.js';
+export { MQTT_SCHEMES, mqttUrlProblem } from './mqttUrl.js';
 export { readSecret } from './secrets.js';

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 
 type ZodIssue = z.core.$ZodIssue;
 import { ConfigSchema, type Config } from './schema.js';
+import { mqttUrlProblem } from './mqttUrl.js';
 import { secretProblems } from './secrets.js';
 import { parseYamlLimited, readConfigText } from './yamlLimits.js';
 
@@ -141,7 +142,8 @@ function checkFiles(cfg: Config, lineOf: (p: (string | number)[]) => number | un
   if (cfg.camera.source === 'file') need(['camera', 'path'], cfg.camera.path, 'file');
   for (const k of ['ca', 'cert', 'key'] as const) need(['mqtt', k], cfg.mqtt[k], 'file');
   if (cfg.opcua.enabled) for (const k of ['certificate_file', 'private_key_file'] as const) need(['opcua', k], cfg.opcua[k], 'file');
-  if (cfg.mqtt.url && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(cfg.mqtt.url)) out.push({ path: 'mqtt.url', line: lineOf(['mqtt', 'url']), message: `not a broker URL (mqtt://host:port or mqtts://host:port): ${cfg.mqtt.url}` });
+  const urlProblem = cfg.mqtt.url ? mqttUrlProblem(cfg.mqtt.url) : undefined;
+  if (urlProblem) out.push({ path: 'mqtt.url', line: lineOf(['mqtt', 'url']), message: urlProblem });
   if (cfg.mqtt.embedded_broker && cfg.mqtt.url?.startsWith('mqtts')) out.push({ path: 'mqtt.embedded_broker', line: lineOf(['mqtt', 'embedded_broker']), message: 'the embedded broker serves plain mqtt:// on loopback only' });
   return out;
 }

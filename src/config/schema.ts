@@ -126,7 +126,7 @@ export const SparkplugSchema = z.strictObject({
 });
 
 export const MqttSchema = z.strictObject({
-  /** Broker URL; mqtt:// or mqtts://. Empty string = MQTT disabled (SQLite stays the record). */
+  /** Broker URL; mqtt://, mqtts:// (or any scheme in config/mqttUrl.ts). Empty string = MQTT disabled (SQLite stays the record). */
   url: z.string().max(PATH_MAX).default('mqtt://127.0.0.1:1883'),
   /** Start a built-in broker (aedes) on the URL's port when nothing listens there. For demos and single-box installs. */
   embedded_broker: z.boolean().default(false),

@@ -1,6 +1,7 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import { InspectdError, errorMessage, type ErrorCode } from '../platform/index.js';
 import type { StatsSnapshot } from '../domain/index.js';
+import { mqttUrlProblem } from '../config/index.js';
 import { answerCommand } from './commands.js';
 import { DeliveryPump } from './pump.js';
 import { ConnectionWatch, takeoverMessage, type TakeoverInfo } from './takeover.js';
@@ -273,19 +274,10 @@ export function openPublisher(opts: PublisherOptions): Publisher {
   return publisher;
 }
 
-const PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ssl:', 'ws:', 'wss:']);
-
 /** mqtt.js quietly falls back to TCP for an unknown scheme; a typo must fail at start instead. */
 function checkUrl(url: string): void {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new InspectdError('MQTT_CONFIG', `invalid MQTT URL ${JSON.stringify(url)}`, { url });
-  }
-  if (!PROTOCOLS.has(u.protocol) || !u.hostname) {
-    throw new InspectdError('MQTT_CONFIG', `unsupported MQTT URL ${JSON.stringify(url)} (use mqtt://host:port or mqtts://host:port)`, { url });
-  }
+  const problem = mqttUrlProblem(url);
+  if (problem) throw new InspectdError('MQTT_CONFIG', `MQTT URL: ${problem}`, { url });
 }
 
 /** Resolve with the promise's value, or undefined once the wall-clock deadline passes. */

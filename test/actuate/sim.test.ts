@@ -75,7 +75,7 @@ describe('SimGpio (gpio.backend: sim)', () => {
   it('createGpioPort picks the sim backend from config and starts a fresh log per run', async () => {
     const logPath = join(dir, 'g.jsonl');
     for (let run = 0; run < 2; run++) {
-      const port = createGpioPort({ backend: 'sim', sim_log: logPath }, { log: silentLogger });
+      const port = createGpioPort({ backend: 'sim', sim_log: logPath, lines: {} }, { log: silentLogger });
       await port.open();
       port.set('reject', 1);
       await port.close();
