@@ -58,6 +58,16 @@ export class FakeClock implements Clock {
     return due;
   }
 
+  /** Jump to the earliest pending timer and fire it (and any due with it); returns how far off it
+   *  was, so a test reads a delay the code armed exactly. Throws when nothing is pending. */
+  fireNext(): number {
+    const due = this.nextDue;
+    if (due === undefined) throw new Error('FakeClock.fireNext: no timer pending');
+    const delay = due - this.t;
+    this.advanceTo(due);
+    return delay;
+  }
+
   /** Move time forward by `ms`, firing every timer that falls due on the way. */
   advance(ms: number): void {
     this.advanceTo(this.t + ms);
