@@ -5,11 +5,23 @@
  */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const POLL_MS = 20;
+
 /** Poll `cond` until true; throws with `what` after `timeoutMs` (a liveness bound, not a timing assertion). */
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  if (!(await settles(cond, timeoutMs))) throw new Error(`timed out waiting for: ${what}`);
+}
+
+/**
+ * Poll `cond` until true or `timeoutMs`; says which. For a beforeAll that waits on deliveries
+ * its tests then check one by one: on a timeout those assertions say what is missing, where a
+ * throw would only say that something was.
+ */
+export async function settles(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(20);
+    if (Date.now() > end) return false;
+    await sleep(POLL_MS);
   }
+  return true;
 }
