@@ -50,6 +50,11 @@ export class FakeClock implements Clock {
     return this.timers.size;
   }
 
+  /** When each pending timer falls due, earliest first: finds one timer among others (a camera's pacing). */
+  get dues(): number[] {
+    return [...this.timers.values()].map((tm) => tm.due).sort((a, b) => a - b);
+  }
+
   /** When the earliest pending timer falls due; undefined when none is pending. Lets a driver
    *  jump straight to it, so what the code under test reads from now() is exactly that time. */
   get nextDue(): number | undefined {
