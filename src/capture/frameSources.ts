@@ -50,7 +50,7 @@ export interface CaptureDeps {
   onDropped?: (frame: Frame) => void;
   /** Environment for spawned tools; default inherits. */
   env?: Record<string, string | undefined>;
-  /** The daemon's clock: Frame.capturedAt, replay pacing, trigger timeouts. Default the system clock. */
+  /** The daemon's clock: Frame.capturedAt, replay pacing, trigger timeouts, live-source stall and restart timers, gpiomon restarts. Default the system clock. */
   clock?: Clock;
   wallNow?: () => number;
 }
@@ -72,8 +72,6 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
     return cfg.path;
   };
   const clock = deps.clock ?? systemClock;
-  // The live sources and gpiomon still run their own timers; they only read time from the clock.
-  const now = () => clock.now();
   const mode = cfg.trigger?.mode ?? 'free';
   // In trigger mode the camera's own frames are not parts; only the trigger queue's drops are.
   const onDropped = mode === 'free' ? deps.onDropped : undefined;
@@ -85,7 +83,7 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
     env: deps.env,
     log: deps.log,
     onFault: deps.onFault,
-    now,
+    clock,
     wallNow: deps.wallNow,
   };
   let base: FrameSource & { stop?(): Promise<void> };
@@ -140,9 +138,11 @@ export function createFrameSource(cfg: CaptureConfig, deps: CaptureDeps): Captur
       edge: t.edge ?? 'rising',
       tools: deps.gpioTools,
       env: deps.env,
+      // The photo-eye is part of the camera: the same bound on restarts in a row before it is fatal.
+      maxRestarts: cfg.max_restarts ?? 10,
       log: deps.log,
       onFault: deps.onFault,
-      now,
+      clock,
     });
   }
   const trig = createTriggeredSource({

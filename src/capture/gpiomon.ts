@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../platform/index.js';
+import { errorMessage, systemClock, type Clock, type Logger, type TimerHandle } from '../platform/index.js';
 import type { TriggerInput } from './trigger.js';
 import { DEFAULT_TOOLS, detectChips, probeGpiod, resolveChip, type GpiodTools } from '../platform/index.js';
 import type { FaultListener } from '../domain/index.js';
@@ -20,12 +20,20 @@ export interface GpiomonTriggerOptions {
   activeLow?: boolean;
   tools?: Partial<GpiodTools>;
   env?: Record<string, string | undefined>;
-  /** Restart delay after gpiomon dies. */
-  restartMs?: number;
+  /** Restart delay after gpiomon dies: initialMs, doubling per consecutive death, capped at maxMs
+   *  (the camera's back-off, README "Camera"). */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Consecutive deaths tolerated; one more is a fatal GPIO_TRIGGER_LOST (ready drops, exit 1). */
+  maxRestarts?: number;
+  /** A gpiomon up this long without dying (or one that delivered an edge) counts as healthy again. */
+  stableMs?: number;
   log: Logger;
   onFault?: FaultListener;
-  now?: () => number;
+  /** Edge stamps, restart back-off, the health timer. Default the system clock. */
+  clock?: Clock;
 }
+
+export const GPIOMON_BACKOFF = { initialMs: 500, maxMs: 30_000 } as const;
 
 /**
  * Photo-eye input through a long-lived gpiomon. Each edge is stamped when its line arrives on the
@@ -34,38 +42,65 @@ export interface GpiomonTriggerOptions {
  */
 export function createGpiomonTrigger(o: GpiomonTriggerOptions): TriggerInput {
   const tools = { ...DEFAULT_TOOLS, ...o.tools };
-  const now = o.now ?? (() => performance.now());
+  const clock = o.clock ?? systemClock;
+  const backoff = o.backoff ?? GPIOMON_BACKOFF;
+  const maxRestarts = o.maxRestarts ?? 10;
+  const stableMs = o.stableMs ?? backoff.maxMs;
   let proc: ChildProcess | null = null;
   let stopped = false;
-  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Deaths since gpiomon was last healthy: sets the back-off, and past maxRestarts the fault is fatal. */
+  let failures = 0;
+  let restartTimer: TimerHandle | undefined;
+  let stableTimer: TimerHandle | undefined;
 
-  async function run(onEdge: (t: number) => void, args: string[]): Promise<void> {
+  function fault(message: string, fatal: boolean): void {
+    o.log.error({ code: 'GPIO_TRIGGER_LOST', failures }, message);
+    try {
+      o.onFault?.({ code: 'GPIO_TRIGGER_LOST', message, fatal });
+    } catch (err) {
+      o.log.error({ err: errorMessage(err) }, 'trigger fault listener threw');
+    }
+  }
+
+  function run(onEdge: (t: number) => void, args: string[]): void {
+    restartTimer = undefined;
     if (stopped) return;
     const cp = spawn(tools.gpiomon, args, { stdio: ['ignore', 'pipe', 'pipe'], env: o.env });
     proc = cp;
+    stableTimer = clock.setTimeout(() => (failures = 0), stableMs);
     let buf = '';
     let err = '';
     cp.stdout!.setEncoding('utf8');
     cp.stdout!.on('data', (s: string) => {
-      const t = now();
+      const t = clock.now();
       buf += s;
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i).trim();
         buf = buf.slice(i + 1);
-        if (line) onEdge(t);
+        if (!line) continue;
+        failures = 0; // an edge came through: the input works
+        onEdge(t);
       }
     });
     cp.stderr!.setEncoding('utf8');
     cp.stderr!.on('data', (s: string) => (err = (err + s).slice(-500)));
-    cp.once('error', (e) => o.log.error({ err: e.message }, 'gpiomon failed to start'));
+    cp.once('error', (e) => (err = `${err} ${e.message}`.slice(-500)));
+    // 'close' also follows a failed spawn (ENOENT: code -2), so a gpiomon that cannot start backs off too.
     cp.once('close', (code, signal) => {
       proc = null;
+      if (stableTimer !== undefined) clock.clearTimeout(stableTimer);
       if (stopped) return;
-      const message = `gpiomon exited (${signal ?? `code ${code}`}) ${err.trim()}`.trim();
-      o.log.error({ code: 'GPIO_TRIGGER_LOST' }, message);
-      o.onFault?.({ code: 'GPIO_TRIGGER_LOST', message, fatal: false });
-      restartTimer = setTimeout(() => void run(onEdge, args), o.restartMs ?? 1000);
+      failures++;
+      const why = `gpiomon exited (${signal ?? `code ${code}`}) ${err.trim()}`.trim();
+      if (failures > maxRestarts) {
+        // The photo-eye is gone: parts would pass uninspected. Fatal, so ready drops and systemd restarts us.
+        fault(`${why}; gave up after ${failures} deaths in a row`, true);
+        return;
+      }
+      const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (failures - 1));
+      fault(`${why}; restarting in ${delay} ms`, false);
+      restartTimer = clock.setTimeout(() => run(onEdge, args), delay);
     });
   }
 
@@ -73,12 +108,13 @@ export function createGpiomonTrigger(o: GpiomonTriggerOptions): TriggerInput {
     async start(onEdge) {
       const info = await probeGpiod(tools, o.env);
       const chip = resolveChip(o.chip, await detectChips(tools, o.env));
-      await run(onEdge, gpiomonArgs(info.major, chip.name, o.offset, o.edge, !!o.activeLow));
+      run(onEdge, gpiomonArgs(info.major, chip.name, o.offset, o.edge, !!o.activeLow));
       o.log.info({ chip: `${chip.name} [${chip.label}]`, offset: o.offset, edge: o.edge }, 'trigger input armed');
     },
     async stop() {
       stopped = true;
-      if (restartTimer) clearTimeout(restartTimer);
+      if (restartTimer !== undefined) clock.clearTimeout(restartTimer);
+      if (stableTimer !== undefined) clock.clearTimeout(stableTimer);
       const cp = proc;
       if (!cp) return;
       await new Promise<void>((resolve) => {

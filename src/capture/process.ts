@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { InspectdError, errorMessage, type ErrorCode } from '../platform/index.js';
-import type { Logger } from '../platform/index.js';
+import { systemClock, type Clock, type Logger, type TimerHandle } from '../platform/index.js';
 import { MjpegSplitter } from './mjpeg.js';
 import { BoundedQueue } from './queue.js';
 import type { CaptureFaultListener, FrameSource, SourceStats } from './types.js';
@@ -33,7 +33,8 @@ export interface ProcessSourceOptions {
   env?: Record<string, string | undefined>;
   log: Logger;
   onFault?: CaptureFaultListener;
-  now?: () => number;
+  /** Frame.capturedAt, stall detection, restart back-off and the kill grace. Default the system clock. */
+  clock?: Clock;
   wallNow?: () => number;
 }
 
@@ -42,8 +43,8 @@ export type SupervisionOptions = Omit<ProcessSourceOptions, 'kind' | 'label' | '
 
 /** Picks the supervision fields out of an adapter's options (which also carry its own arguments). */
 export function supervision(o: SupervisionOptions): SupervisionOptions {
-  const { queueSize, onDropped, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, now, wallNow } = o;
-  return { queueSize, onDropped, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, now, wallNow };
+  const { queueSize, onDropped, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, clock, wallNow } = o;
+  return { queueSize, onDropped, stallMs, startTimeoutMs, maxRestarts, backoff, killGraceMs, env, log, onFault, clock, wallNow };
 }
 
 export interface ProcessSourceStats extends SourceStats {
@@ -69,7 +70,8 @@ const STDERR_LINES = 20;
  * reported to `onFault`; frames are stamped on arrival and pushed into a bounded drop-oldest queue.
  */
 export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSource {
-  const now = opts.now ?? (() => performance.now());
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now();
   const wallNow = opts.wallNow ?? (() => Date.now());
   const backoff = opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
   const killGraceMs = opts.killGraceMs ?? 2000;
@@ -83,8 +85,8 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
   let exited: Promise<void> = Promise.resolve();
   let queue: BoundedQueue<Frame> | null = null;
   let splitter = new MjpegSplitter();
-  let stallTimer: ReturnType<typeof setTimeout> | undefined;
-  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  let stallTimer: TimerHandle | undefined;
+  let restartTimer: TimerHandle | undefined;
   let lastFrameAt = 0;
   let gotFrame = false;
   let stopping = false;
@@ -99,10 +101,10 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
   }
 
   function armStall(): void {
-    if (stallTimer) clearTimeout(stallTimer);
+    if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
     const limit = gotFrame ? opts.stallMs : startTimeoutMs;
     const due = lastFrameAt + limit - now();
-    stallTimer = setTimeout(onStallCheck, Math.max(1, due));
+    stallTimer = clock.setTimeout(onStallCheck, Math.max(1, due));
   }
 
   function onStallCheck(): void {
@@ -180,7 +182,7 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
     cp.once('exit', (code, signal) => {
       if (child !== cp || spawnFailed) return;
       child = null;
-      if (stallTimer) clearTimeout(stallTimer);
+      if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
       if (stopping) return;
       if (opts.finite && code === 0) {
         log.info({ source: opts.label, frames: st.captured }, 'capture source ended');
@@ -195,7 +197,7 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
   /** One failed start or run: report, then restart after back-off, or end with CAMERA_FATAL. */
   function failed(code: ErrorCode, message: string): void {
     if (stopping) return;
-    if (stallTimer) clearTimeout(stallTimer);
+    if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
     st.failures++;
     const tail = stderrTail.slice(-3).join(' | ');
     const full = tail ? `${message}; stderr: ${tail}` : message;
@@ -211,7 +213,7 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
     }
     const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (st.failures - 1));
     log.warn({ code, source: opts.label, failures: st.failures, restart_in_ms: delay }, full);
-    restartTimer = setTimeout(async () => {
+    restartTimer = clock.setTimeout(async () => {
       restartTimer = undefined;
       await exited; // never two children on one camera
       if (stopping) return;
@@ -226,16 +228,16 @@ export function createProcessSource(opts: ProcessSourceOptions): ProcessFrameSou
       cp.once('close', () => resolve());
     });
     cp.kill('SIGTERM');
-    const hard = setTimeout(() => cp.kill('SIGKILL'), killGraceMs);
+    const hard = clock.setTimeout(() => cp.kill('SIGKILL'), killGraceMs);
     await done;
-    clearTimeout(hard);
+    clock.clearTimeout(hard);
   }
 
   async function stop(): Promise<void> {
     const wasStopping = stopping;
     stopping = true;
-    if (stallTimer) clearTimeout(stallTimer);
-    if (restartTimer) clearTimeout(restartTimer);
+    if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
+    if (restartTimer !== undefined) clock.clearTimeout(restartTimer);
     const cur = child;
     if (cur) await kill(cur);
     await exited;

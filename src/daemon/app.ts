@@ -127,7 +127,7 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
         url: config.mqtt.url, clientId, station, topicPrefix: config.mqtt.topic_prefix,
         username: config.mqtt.username, password: readSecret(config.mqtt.password_file, env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
-        store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands,
+        store, log: log.child({ stage: 'mqtt' }), commands: config.mqtt.commands, clock, wallNow: ports.wallNow,
         onCommand: commandHandler, onFault: (f) => fault(f),
         // Home Assistant announces 'online' after it restarts: send discovery again then.
         watch: config.mqtt.ha_discovery ? new Map([[`${config.mqtt.ha_discovery_prefix}/status`, (p: string) => p === 'online' && announceHa()]]) : undefined,

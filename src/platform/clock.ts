@@ -21,3 +21,13 @@ export const systemClock: Clock = {
   setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
 };
+
+/**
+ * Lets a background timer (a poll, a retry, a health check) not keep the process alive: Node's
+ * timers, which systemClock hands out, are unref'd; any other handle (a fake clock's id) is left
+ * as it is. Only for timers nothing awaits: a deadline someone waits on must keep the process up.
+ */
+export function unrefTimer(handle: TimerHandle): TimerHandle {
+  (handle as { unref?: () => void } | null)?.unref?.();
+  return handle;
+}

@@ -1,7 +1,7 @@
 /** The floor every stage stands on: logging, time, errors and their codes, faults, deadlines, files and the libgpiod tools. Imports no stage. */
 export { RefusedFileError, formatBytes, readBoundedFile, readBoundedFileSync } from './boundedRead.js';
 export { canonicalPath } from './canonicalPath.js';
-export { systemClock } from './clock.js';
+export { systemClock, unrefTimer } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { settleWithin } from './deadline.js';
 export { WHO_MAX, nameShown, optText, saveImagesArg, shown, strictNumber, thresholdArgs } from './commandInput.js';

@@ -1,4 +1,4 @@
-import { errorMessage } from '../platform/index.js';
+import { errorMessage, systemClock, type Clock, type TimerHandle } from '../platform/index.js';
 import { parseCommandPayload } from './topics.js';
 import type { CommandHandler } from './types.js';
 
@@ -21,16 +21,19 @@ export async function answerCommand(
   payload: Buffer,
   handler: CommandHandler | undefined,
   timeoutMs: number,
-  now: () => number = Date.now,
+  /** `clock` runs the timeout; `wallNow` stamps the response (ts, wall-clock ms). */
+  time: { clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>; wallNow?: () => number } = {},
 ): Promise<CommandResponse> {
+  const clock = time.clock ?? systemClock;
+  const now = time.wallNow ?? Date.now;
   const parsed = parseCommandPayload(payload);
   if (!parsed.ok) return { id: null, command: name, ok: false, error: parsed.error, ts: now() };
   const { id, body } = parsed.req;
   if (!handler) return { id, command: name, ok: false, error: 'commands are not handled by this station', ts: now() };
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`command timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer = clock.setTimeout(() => reject(new Error(`command timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     const result = await Promise.race([Promise.resolve().then(() => handler(name, body)), timeout]);
     if (result === null || typeof result !== 'object' || typeof (result as { ok?: unknown }).ok !== 'boolean') {
@@ -41,6 +44,6 @@ export async function answerCommand(
   } catch (err) {
     return { id, command: name, ok: false, error: errorMessage(err), ts: now() };
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
-import { InspectdError, errorMessage, type ErrorCode } from '../platform/index.js';
+import { InspectdError, errorMessage, settleWithin, systemClock, unrefTimer, type ErrorCode } from '../platform/index.js';
 import type { StatsSnapshot } from '../domain/index.js';
 import { mqttUrlProblem } from '../config/index.js';
 import { answerCommand } from './commands.js';
@@ -25,6 +25,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
   checkTopicParts(opts.topicPrefix, opts.station);
   checkUrl(opts.url);
   const { log } = opts, statusTopic = topicFor(opts.topicPrefix, opts.station, 'status');
+  const clock = opts.clock ?? systemClock, wallNow = opts.wallNow ?? Date.now;
   const minDelay = opts.reconnectMinMs ?? 1_000;
   const maxDelay = Math.max(minDelay, opts.reconnectMaxMs ?? 30_000);
   const closeTimeoutMs = opts.closeTimeoutMs ?? 3_000;
@@ -50,7 +51,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
   const noteError = (code: ErrorCode, err: unknown) => {
     c.errors++;
     const message = errorMessage(err);
-    c.last_error = { code, message, ts: Date.now() };
+    c.last_error = { code, message, ts: wallNow() };
     // A broker that is down fails every retry the same way: log each distinct failure once per outage.
     const key = `${code}:${message}`;
     if (key !== lastErrorLog) {
@@ -92,6 +93,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
         store: opts.store,
         window: Math.max(1, opts.window ?? 32),
         pollMs: opts.pollMs ?? 1_000,
+        clock,
         log,
         isConnected: () => client.connected && !client.disconnecting,
         send: (row, done) => client.publish(row.topic, row.payload, { qos: row.qos, retain: row.retain }, (err) => done(err ?? undefined)),
@@ -113,12 +115,14 @@ export function openPublisher(opts: PublisherOptions): Publisher {
 
   const watch = new ConnectionWatch({
     stableMs,
+    // unref'd as before: a health check, nothing waits on it.
+    timers: { setTimeout: (fn, ms) => unrefTimer(clock.setTimeout(fn, ms)), clearTimeout: (h) => clock.clearTimeout(h) },
     // The back-off resets only here, never on a connect that did not last.
     onStable: () => (client.options.reconnectPeriod = minDelay),
     onTakeover: (t: TakeoverInfo) => {
       const message = takeoverMessage(opts.clientId, t, maxDelay);
       c.errors++;
-      c.last_error = { code: 'MQTT_SESSION_TAKEOVER', message, ts: Date.now() };
+      c.last_error = { code: 'MQTT_SESSION_TAKEOVER', message, ts: wallNow() };
       // The fault listener logs it (the daemon's fault() does); logging here too would say it twice.
       if (opts.onFault) opts.onFault({ code: 'MQTT_SESSION_TAKEOVER', message, fatal: false });
       else log.error({ code: 'MQTT_SESSION_TAKEOVER', clientId: opts.clientId, url: opts.url, drops: t.drops }, message);
@@ -178,7 +182,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
       return;
     }
     c.commands++;
-    void answerCommand(name, payload, opts.onCommand, opts.commandTimeoutMs ?? 10_000).then((resp) => {
+    void answerCommand(name, payload, opts.onCommand, opts.commandTimeoutMs ?? 10_000, { clock, wallNow }).then((resp) => {
       if (!resp.ok) log.warn({ command: name, id: resp.id, error: resp.error }, 'MQTT command refused');
       send(topicFor(opts.topicPrefix, opts.station, 'response'), JSON.stringify(resp), 1, false);
     });
@@ -249,7 +253,8 @@ export function openPublisher(opts: PublisherOptions): Publisher {
   };
 
   async function closeClient(): Promise<void> {
-    const deadline = Date.now() + closeTimeoutMs;
+    // Not unref'd: close() is awaited, and the process must not exit under it.
+    const deadline = clock.now() + closeTimeoutMs;
     // Keep part of the budget for the `offline` PUBACK and the DISCONNECT.
     const drainDeadline = deadline - Math.min(1_000, closeTimeoutMs / 3);
     try {
@@ -257,7 +262,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
         const drained = (await pump?.drain(drainDeadline)) ?? true;
         if (!drained) log.warn({ pending: opts.store?.outboxPendingCount?.() }, 'MQTT close: outbox not drained in time; it stays in SQLite for the next start');
         // A clean DISCONNECT suppresses the will, so say `offline` ourselves.
-        await withDeadline(new Promise<void>((resolve) => send(statusTopic, 'offline', 1, true, () => resolve())), deadline);
+        await settleWithin(new Promise<void>((resolve) => send(statusTopic, 'offline', 1, true, () => resolve())), deadline - clock.now(), clock);
       }
     } catch (err) {
       noteError('MQTT_CLOSE', err);
@@ -266,7 +271,7 @@ export function openPublisher(opts: PublisherOptions): Publisher {
     watch.stop();
     // end(false) waits for every in-flight PUBACK; past the deadline cut the socket (the broker
     // then sends the will, which says `offline` too).
-    const ended = await withDeadline(new Promise<boolean>((resolve) => client.end(false, {}, () => resolve(true))), Math.max(deadline, Date.now() + 200));
+    const ended = (await settleWithin(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), Math.max(deadline - clock.now(), 200), clock)) === 'done';
     if (!ended) client.stream?.destroy();
     log.info({ published: pump?.published ?? 0, delivered: pump?.delivered ?? 0 }, 'MQTT closed');
   }
@@ -278,15 +283,4 @@ export function openPublisher(opts: PublisherOptions): Publisher {
 function checkUrl(url: string): void {
   const problem = mqttUrlProblem(url);
   if (problem) throw new InspectdError('MQTT_CONFIG', `MQTT URL: ${problem}`, { url });
-}
-
-/** Resolve with the promise's value, or undefined once the wall-clock deadline passes. */
-async function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()))));
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

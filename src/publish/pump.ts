@@ -1,4 +1,4 @@
-import { errorMessage, type ErrorCode } from '../platform/index.js';
+import { errorMessage, unrefTimer, type Clock, type ErrorCode, type TimerHandle } from '../platform/index.js';
 import type { OutboxRow } from '../store/index.js';
 import type { OutboxPort, SinkLog } from './types.js';
 
@@ -9,6 +9,8 @@ export interface PumpDeps {
   isConnected(): boolean;
   window: number;
   pollMs: number;
+  /** The poll, the retry after a failed publish and the drain's deadline. */
+  clock: Clock;
   log: SinkLog;
   onError(code: ErrorCode, err: unknown): void;
 }
@@ -26,7 +28,7 @@ export class DeliveryPump {
   private acked: number[] = [];
   private markScheduled = false;
   private runScheduled = false;
-  private poll: NodeJS.Timeout | null = null;
+  private poll: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   published = 0;
@@ -36,8 +38,8 @@ export class DeliveryPump {
 
   start(): void {
     this.unsubscribe = this.d.store.onOutboxWritten?.(() => this.kick()) ?? null;
-    this.poll = setInterval(() => this.kick(), this.d.pollMs);
-    this.poll.unref();
+    // Housekeeping, unref'd (on Node timers): the MQTT socket is what keeps a running daemon alive.
+    this.poll = unrefTimer(this.d.clock.setInterval(() => this.kick(), this.d.pollMs));
     this.kick();
   }
 
@@ -84,7 +86,7 @@ export class DeliveryPump {
       // Not acknowledged: read it again from the outbox (it is still pending there).
       this.lastId = Math.min(this.lastId, id - 1);
       this.d.onError('MQTT_PUBLISH', err);
-      if (!this.stopped) setTimeout(() => this.kick(), 250).unref();
+      if (!this.stopped) unrefTimer(this.d.clock.setTimeout(() => this.kick(), 250));
       return;
     }
     this.delivered++;
@@ -124,20 +126,21 @@ export class DeliveryPump {
     }
   }
 
-  /** Deliver everything pending (close on a finite replay). Resolves true when empty, false at the deadline. */
+  /** Deliver everything pending (close on a finite replay). Resolves true when empty, false at
+   *  `deadline` (clock ms). Its waits are not unref'd: the close that awaits it must not be cut short. */
   async drain(deadline: number): Promise<boolean> {
     for (;;) {
       this.flushAcks();
       if (this.pendingNow() === 0) return true;
-      if (Date.now() >= deadline || !this.d.isConnected()) return false;
+      if (this.d.clock.now() >= deadline || !this.d.isConnected()) return false;
       this.kick();
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise<void>((r) => this.d.clock.setTimeout(r, 20));
     }
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.poll) clearInterval(this.poll);
+    if (this.poll !== null) this.d.clock.clearInterval(this.poll);
     this.unsubscribe?.();
     this.flushAcks();
   }

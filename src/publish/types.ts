@@ -66,6 +66,13 @@ export interface PublisherOptions {
   watch?: Watches;
   /** Faults the publisher raises itself (MQTT_SESSION_TAKEOVER); without a listener it logs them. */
   onFault?: FaultListener;
+  /**
+   * Our own timers (close deadline, outbox poll and retry, command timeout, takeover check); the
+   * reconnect back-off is mqtt.js's own timer. Default the system clock. `wallNow`: error and
+   * response timestamps (wall-clock ms), default Date.now.
+   */
+  clock?: import('../platform/index.js').Clock;
+  wallNow?: () => number;
   /** Injected mqtt.connect (the ports pattern: tests reach the real client through it). */
   connect?: (url: string, opts: import('mqtt').IClientOptions) => import('mqtt').MqttClient;
 }

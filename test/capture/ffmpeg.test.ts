@@ -9,6 +9,8 @@ import { createFfmpegSource, ffmpegArgs } from '../../src/capture/ffmpeg.js';
 import { createFrameSource } from '../../src/capture/frameSources.js';
 import { silentLogger } from '../../src/platform/log.js';
 import type { Frame } from '../../src/capture/types.js';
+import { FakeClock } from '../fakes/clock.js';
+import { waitFor } from '../helpers/poll.js';
 
 const run = promisify(execFile);
 
@@ -65,13 +67,23 @@ describe('ffmpeg file source (real ffmpeg)', () => {
     for (let i = 1; i < frames.length; i++) expect(frames[i].capturedAt).toBeGreaterThan(frames[i - 1].capturedAt);
   });
 
-  it('a file ffmpeg cannot open fails with its stderr, restarts, then ends with CAMERA_FATAL', async () => {
+  it('a file ffmpeg cannot open fails with its stderr, restarts after 10 then 20 ms, then ends with CAMERA_FATAL', async () => {
+    const clock = new FakeClock(0);
     const faults: Array<{ code: string; message: string; fatal: boolean }> = [];
-    const src = createFfmpegSource({ input: 'file', path: join(dir, 'missing.mp4'), fps: 0, stallMs: 5000, maxRestarts: 2, backoff: { initialMs: 10, maxMs: 20 }, log: silentLogger, onFault: (f) => faults.push(f) });
-    const consume = async () => {
+    const src = createFfmpegSource({ input: 'file', path: join(dir, 'missing.mp4'), fps: 0, stallMs: 5000, maxRestarts: 2, backoff: { initialMs: 10, maxMs: 20 }, log: silentLogger, onFault: (f) => faults.push(f), clock });
+    let ended: unknown;
+    void (async () => {
       for await (const _ of src.frames(new AbortController().signal)) void _;
-    };
-    await expect(consume()).rejects.toMatchObject({ code: 'CAMERA_FATAL' });
+    })().catch((err: unknown) => (ended = err));
+    const delays: number[] = [];
+    for (let n = 1; n <= 2; n++) {
+      await waitFor(() => faults.length === n, `ffmpeg exit ${n}`);
+      expect(clock.pending).toBe(1); // the restart only: the start-up stall check went with the child
+      delays.push(clock.fireNext());
+    }
+    await waitFor(() => ended !== undefined, 'the iterable to fail');
+    expect(delays).toEqual([10, 20]);
+    expect(ended).toMatchObject({ code: 'CAMERA_FATAL' });
     expect(faults.map((f) => [f.code, f.fatal])).toEqual([
       ['CAMERA_EXITED', false],
       ['CAMERA_EXITED', false],
@@ -79,5 +91,6 @@ describe('ffmpeg file source (real ffmpeg)', () => {
     ]);
     expect(faults[0].message).toMatch(/No such file or directory/);
     expect(src.stats().restarts).toBe(2);
+    expect(clock.pending).toBe(0); // given up: no restart armed
   });
 });

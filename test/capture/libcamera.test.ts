@@ -8,6 +8,8 @@ import { createLibcameraSource, libcameraArgs } from '../../src/capture/libcamer
 import { silentLogger } from '../../src/platform/log.js';
 import { createProcessSource } from '../../src/capture/process.js';
 import type { Frame } from '../../src/capture/types.js';
+import { FakeClock } from '../fakes/clock.js';
+import { waitFor } from '../helpers/poll.js';
 
 const STAND_IN = resolve(__dirname, '../fixtures/capture/fake-rpicam-vid.cjs');
 
@@ -86,7 +88,8 @@ describe('libcamera source through a stand-in rpicam-vid', () => {
     await src.stop();
   });
 
-  it('a stalled camera is killed and restarted with a fault; frames flow again and failures reset', async () => {
+  it('a stalled camera is killed stallMs after its last frame and restarted after the back-off; frames flow again and failures reset', async () => {
+    const clock = new FakeClock(0);
     const faults: Fault[] = [];
     const src = createLibcameraSource({
       executable: STAND_IN,
@@ -99,19 +102,29 @@ describe('libcamera source through a stand-in rpicam-vid', () => {
       log: silentLogger,
       onFault: (f) => faults.push(f),
       queueSize: 64,
+      clock,
     });
     const frames: Frame[] = [];
-    for await (const f of src.frames(new AbortController().signal)) {
-      frames.push(f);
-      if (frames.length === 10) break;
+    const consumed = (async () => {
+      for await (const f of src.frames(new AbortController().signal)) if (frames.push(f) === 10) break;
+    })();
+    const timings: Array<[string, number]> = [];
+    for (const run of [1, 2]) {
+      await waitFor(() => frames.length === 3 * run, `run ${run}'s three frames`);
+      expect(clock.pending).toBe(1); // the stall check, re-armed from the first frame with the stall limit
+      timings.push(['stall check', clock.fireNext()]);
+      expect(faults).toHaveLength(run);
+      timings.push(['restart', clock.fireNext()]); // the back-off; the SIGKILL escalation stays armed behind it
+      await waitFor(() => src.stats().running, `restart ${run}`);
     }
-    // Two stalls, each after frames had flowed: never two failures in a row, so never fatal.
+    await consumed;
+    // Each stall came after frames had flowed: the failure count reset, so the back-off did not double and nothing was fatal.
+    expect(timings).toEqual([['stall check', 300], ['restart', 20], ['stall check', 300], ['restart', 20]]);
     expect(faults.map((f) => [f.code, f.fatal])).toEqual([
       ['CAMERA_STALLED', false],
       ['CAMERA_STALLED', false],
     ]);
-    // Detected by the stall limit, not by the 20 s start-up grace.
-    for (const f of faults) expect(Number(/no frame for (\d+) ms/.exec(f.message)?.[1])).toBeLessThan(10_000);
+    for (const f of faults) expect(f.message).toMatch(/no frame for 300 ms/);
     expect(src.stats()).toMatchObject({ restarts: 2, failures: 0 });
     const r = await runs();
     expect(r.map((x) => x.run)).toEqual([0, 1, 2]);
@@ -119,17 +132,28 @@ describe('libcamera source through a stand-in rpicam-vid', () => {
     expect(frames.map((f) => f.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   });
 
-  it('a camera that keeps dying backs off, reports each fault with its stderr, then gives up (fatal)', async () => {
+  it('a camera that keeps dying backs off 10, 20, 40, 40 ms (doubled, capped), reports each fault with its stderr, then gives up (fatal)', async () => {
+    const clock = new FakeClock(0);
     const faults: Fault[] = [];
-    const src = createLibcameraSource({ executable: STAND_IN, fps: 30, stallMs: 1000, maxRestarts: 3, backoff: { initialMs: 10, maxMs: 40 }, env: env([{ frames: 0, then: 'die' }]), log: silentLogger, onFault: (f) => faults.push(f) });
-    const consume = async () => {
+    const src = createLibcameraSource({ executable: STAND_IN, fps: 30, stallMs: 1000, maxRestarts: 4, backoff: { initialMs: 10, maxMs: 40 }, env: env([{ frames: 0, then: 'die' }]), log: silentLogger, onFault: (f) => faults.push(f), clock });
+    let ended: unknown;
+    void (async () => {
       for await (const _ of src.frames(new AbortController().signal)) void _;
-    };
-    await expect(consume()).rejects.toMatchObject({ code: 'CAMERA_FATAL', message: expect.stringMatching(/no cameras available/) });
-    expect(faults.map((f) => f.fatal)).toEqual([false, false, false, true]);
+    })().catch((err: unknown) => (ended = err));
+    const delays: number[] = [];
+    for (let n = 1; n <= 4; n++) {
+      await waitFor(() => faults.length === n, `camera death ${n}`);
+      expect(clock.pending).toBe(1); // the restart only
+      delays.push(clock.fireNext());
+    }
+    await waitFor(() => ended !== undefined, 'the iterable to fail');
+    expect(delays).toEqual([10, 20, 40, 40]);
+    expect(ended).toMatchObject({ code: 'CAMERA_FATAL', message: expect.stringMatching(/no cameras available/) });
+    expect(faults.map((f) => f.fatal)).toEqual([false, false, false, false, true]);
     expect(faults.every((f) => f.code === 'CAMERA_EXITED' && /code 255/.test(f.message))).toBe(true);
-    expect(src.stats().restarts).toBe(3);
-    expect((await runs()).length).toBe(4);
+    expect(src.stats().restarts).toBe(4);
+    expect((await runs()).length).toBe(5);
+    expect(clock.pending).toBe(0);
   });
 
   it('tries the next executable name when one is not installed (rpicam-vid → libcamera-vid)', async () => {
@@ -143,18 +167,23 @@ describe('libcamera source through a stand-in rpicam-vid', () => {
     expect(src.stats().restarts).toBe(0);
   });
 
-  it('stop() escalates to SIGKILL when the camera ignores SIGTERM, and ends the iterable', async () => {
+  it('stop() escalates to SIGKILL killGraceMs after the SIGTERM the camera ignores, and ends the iterable', async () => {
+    const clock = new FakeClock(0);
     const stderr: string[] = [];
     const log = { ...silentLogger, debug: (o: unknown) => stderr.push(String((o as { stderr?: string }).stderr ?? '')) };
-    const src = createLibcameraSource({ executable: STAND_IN, fps: 30, stallMs: 5000, maxRestarts: 0, killGraceMs: 200, env: env([{ frames: 1, intervalMs: 5, then: 'hang-ignore-term' }]), log });
+    const src = createLibcameraSource({ executable: STAND_IN, fps: 30, stallMs: 5000, maxRestarts: 0, killGraceMs: 200, env: env([{ frames: 1, intervalMs: 5, then: 'hang-ignore-term' }]), log, clock });
     const it = src.frames(new AbortController().signal)[Symbol.asyncIterator]();
     expect((await it.next()).done).toBe(false);
     const [r] = await runs();
-    await src.stop();
+    const stopped = src.stop();
+    await waitFor(() => stderr.includes('ignoring SIGTERM'), 'the camera to ignore SIGTERM');
+    expect(alive(r.pid)).toBe(true);
+    expect(clock.pending).toBe(1); // the SIGKILL escalation (the stall check went with stop)
+    expect(clock.fireNext()).toBe(200);
+    await stopped;
     expect(alive(r.pid)).toBe(false);
     expect((await it.next()).done).toBe(true);
     expect(src.stats().running).toBe(false);
-    expect(stderr).toContain('ignoring SIGTERM'); // so it was the SIGKILL that ended it
   });
 
   it('aborting the signal stops the camera', async () => {

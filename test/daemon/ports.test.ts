@@ -1,12 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { createPorts } from '../../src/daemon/index.js';
 import type { Frame } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/platform/index.js';
 import { FakeClock } from '../fakes/clock.js';
+import { waitFor } from '../helpers/poll.js';
+
+const FAKES = resolve(__dirname, '../fakes/gpiod');
 
 describe('createPorts', () => {
   const dirs: string[] = [];
@@ -14,14 +17,14 @@ describe('createPorts', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  function configFor(camera: string) {
+  function configFor(camera: string, gpio = '{ backend: sim }') {
     const dir = mkdtempSync(join(tmpdir(), 'inspectd-ports-'));
     dirs.push(dir);
     mkdirSync(join(dir, 'frames'));
     writeFileSync(join(dir, 'm.onnx'), 'not read: no inspector is opened');
     for (const n of ['a.jpg', 'b.jpg']) writeFileSync(join(dir, 'frames', n), `bytes of ${n}`);
     return parseConfig(
-      ['station: s1', `camera: ${camera}`, 'model: { path: m.onnx, threshold: 0.5 }', 'gpio: { backend: sim }', "mqtt: { url: '' }"].join('\n'),
+      ['station: s1', `camera: ${camera}`, 'model: { path: m.onnx, threshold: 0.5 }', `gpio: ${gpio}`, "mqtt: { url: '' }"].join('\n'),
       join(dir, 'config.yaml'),
     );
   }
@@ -63,6 +66,24 @@ describe('createPorts', () => {
     clock.advance(1);
     const f = (await next).value as Frame;
     expect([f.seq, f.source, f.capturedAt]).toEqual([1, 'trigger-timeout', 5_000_010]);
+    await source.stop();
+  });
+
+  it("a photo-eye gpiomon that keeps dying is restarted on the app's clock and turns fatal after camera.max_restarts", async () => {
+    const clock = new FakeClock(0);
+    const faults: Array<{ code: string; message: string; fatal: boolean }> = [];
+    const camera = '{ source: replay, path: frames, fps: 1, max_restarts: 1, trigger: { mode: gpio, line: { offset: 5 } } }';
+    // The libgpiod stand-ins found through PATH, as the real tools would be; this gpiomon exits at once.
+    const env = { PATH: `${FAKES}:${process.env.PATH}`, FAKE_GPIOMON_EXIT: '1' };
+    const source = await createPorts(configFor(camera, '{ backend: sim, chip: pinctrl-rp1 }'), { env, pid: 1 }).createFrameSource({ ...deps(clock), onFault: (f) => faults.push(f) });
+    source.frames(new AbortController().signal);
+    await waitFor(() => faults.length === 1, 'the first gpiomon death');
+    expect(faults[0]).toMatchObject({ code: 'GPIO_TRIGGER_LOST', fatal: false, message: expect.stringMatching(/code 1.*restarting in 500 ms/) });
+    expect(clock.dues).toContain(500); // the restart, among the replay camera's pacing (due at whole seconds)
+    clock.advanceTo(500);
+    await waitFor(() => faults.length === 2, 'the second gpiomon death');
+    expect(faults[1]).toMatchObject({ code: 'GPIO_TRIGGER_LOST', fatal: true, message: expect.stringMatching(/gave up after 2 deaths in a row/) });
+    expect(clock.dues).not.toContain(1500); // no third start
     await source.stop();
   });
 });

@@ -50,12 +50,27 @@ export class FakeClock implements Clock {
     return this.timers.size;
   }
 
+  /** When each pending timer falls due, earliest first: finds one timer among others (a camera's pacing). */
+  get dues(): number[] {
+    return [...this.timers.values()].map((tm) => tm.due).sort((a, b) => a - b);
+  }
+
   /** When the earliest pending timer falls due; undefined when none is pending. Lets a driver
    *  jump straight to it, so what the code under test reads from now() is exactly that time. */
   get nextDue(): number | undefined {
     let due: number | undefined;
     for (const tm of this.timers.values()) if (due === undefined || tm.due < due) due = tm.due;
     return due;
+  }
+
+  /** Jump to the earliest pending timer and fire it (and any due with it); returns how far off it
+   *  was, so a test reads a delay the code armed exactly. Throws when nothing is pending. */
+  fireNext(): number {
+    const due = this.nextDue;
+    if (due === undefined) throw new Error('FakeClock.fireNext: no timer pending');
+    const delay = due - this.t;
+    this.advanceTo(due);
+    return delay;
   }
 
   /** Move time forward by `ms`, firing every timer that falls due on the way. */

@@ -17,6 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from './poll.js';
 
 export const MOSQUITTO_BIN = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p));
 
@@ -84,8 +85,6 @@ function canConnect(port: number): Promise<boolean> {
     sock.once('error', () => resolve(false));
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broker> {
   if (!MOSQUITTO_BIN) {
@@ -206,11 +205,4 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
   return broker;
 }
 
-/** Poll `cond` until true; throws with `what` after `timeoutMs` (a liveness bound, not a timing assertion). */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(20);
-  }
-}
+export { waitFor } from './poll.js';

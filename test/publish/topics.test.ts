@@ -11,6 +11,7 @@ import {
   topicFor,
 } from '../../src/publish/topics.js';
 import { result } from '../store/fixtures.js';
+import { FakeClock } from '../fakes/clock.js';
 import { ImageLinks, dashboardBaseUrl, imageUrl } from '../../src/web/links.js';
 
 describe('topic builders', () => {
@@ -143,26 +144,39 @@ describe('command payloads', () => {
 });
 
 describe('answerCommand', () => {
-  const now = () => 5;
+  const time = { wallNow: () => 5 };
   it('echoes the transaction id with the handler result', async () => {
-    const r = await answerCommand('threshold', Buffer.from('{"id":"abc","value":0.7}'), async (name, body) => ({ ok: true, name, got: body.value }), 1000, now);
+    const r = await answerCommand('threshold', Buffer.from('{"id":"abc","value":0.7}'), async (name, body) => ({ ok: true, name, got: body.value }), 1000, time);
     expect(r).toEqual({ ok: true, name: 'threshold', got: 0.7, id: 'abc', command: 'threshold', ts: 5 });
   });
 
   it('turns bad JSON, a missing handler, a throw, a hang and a bad return into error responses', async () => {
-    expect(await answerCommand('x', Buffer.from('{'), async () => ({ ok: true }), 1000, now)).toMatchObject({ ok: false, id: null, error: expect.stringMatching(/invalid JSON/) });
-    expect(await answerCommand('x', Buffer.from('{"id":1}'), undefined, 1000, now)).toMatchObject({ ok: false, id: 1 });
+    expect(await answerCommand('x', Buffer.from('{'), async () => ({ ok: true }), 1000, time)).toMatchObject({ ok: false, id: null, error: expect.stringMatching(/invalid JSON/) });
+    expect(await answerCommand('x', Buffer.from('{"id":1}'), undefined, 1000, time)).toMatchObject({ ok: false, id: 1 });
     expect(
       await answerCommand('x', Buffer.from('{"id":2}'), async () => {
         throw new Error('threshold must be in (0,1)');
-      }, 1000, now),
+      }, 1000, time),
     ).toMatchObject({ ok: false, id: 2, error: 'threshold must be in (0,1)' });
-    expect(await answerCommand('x', Buffer.from('{"id":3}'), () => new Promise(() => undefined), 20, now)).toMatchObject({ ok: false, id: 3, error: expect.stringMatching(/timed out/) });
-    expect(await answerCommand('x', Buffer.from('{"id":4}'), async () => undefined as never, 1000, now)).toMatchObject({ ok: false, id: 4 });
+    expect(await answerCommand('x', Buffer.from('{"id":4}'), async () => undefined as never, 1000, time)).toMatchObject({ ok: false, id: 4 });
+  });
+
+  it('a handler that hangs gets its error response exactly timeoutMs later, on the clock', async () => {
+    const clock = new FakeClock(0);
+    let resp: Awaited<ReturnType<typeof answerCommand>> | undefined;
+    void answerCommand('x', Buffer.from('{"id":3}'), () => new Promise(() => undefined), 20, { clock, ...time }).then((r) => (resp = r));
+    await new Promise((r) => setImmediate(r));
+    clock.advance(19);
+    await new Promise((r) => setImmediate(r));
+    expect(resp).toBeUndefined();
+    clock.advance(1);
+    await new Promise((r) => setImmediate(r));
+    expect(resp).toEqual({ ok: false, id: 3, command: 'x', error: 'command timed out after 20 ms', ts: 5 });
+    expect(clock.pending).toBe(0);
   });
 
   it('a handler cannot overwrite the echoed id', async () => {
-    const r = await answerCommand('x', Buffer.from('{"id":"mine"}'), async () => ({ ok: true, id: 'theirs' }), 1000, now);
+    const r = await answerCommand('x', Buffer.from('{"id":"mine"}'), async () => ({ ok: true, id: 'theirs' }), 1000, time);
     expect(r.id).toBe('mine');
   });
 });

@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, waitFor, type Broker } from '../helpers/mosquitto.js';
 import { subscriber } from '../publish/clients.js';
-import { FIXTURE_MODEL, readSimLog, rises, runDaemon, sampleFiles, tempDir, withDb, writeConfig, sleep } from './daemon.js';
+import { FIXTURE_MODEL, readSimLog, rises, runDaemon, sampleFiles, tempDir, withDb, writeConfig, settles } from './daemon.js';
 
 /** File name → what the daemon must make of it (error code, or null = inspected normally). */
 const FRAMES: Array<[string, string | null]> = [
@@ -68,7 +68,8 @@ describe('bad frames become verdict error; the daemon goes on (built daemon, rea
     });
     run = await runDaemon(['run', '--config', cfg], { limitMs: 45_000 });
     await waitFor(() => sub.on('rel/st-bad/status').some((m) => m.payload === 'offline'), 'status offline', 10_000).catch(() => undefined);
-    await sleep(100);
+    // Results and alerts may trail the offline status: until one result per frame and one alert per bad frame.
+    await settles(() => sub.on('rel/st-bad/result').length >= FRAMES.length && sub.on('rel/st-bad/alert').length >= FRAMES.filter(([, c]) => c).length, 10_000);
     rows = withDb(join(t.dir, 'inspectd.db'), (db) => db.prepare('SELECT seq, source, verdict, error_code, error_message, score, ssim, ts FROM inspections ORDER BY seq').all() as Row[]);
   }, 60_000);
 

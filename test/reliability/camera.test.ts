@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, waitFor, type Broker } from '../helpers/mosquitto.js';
 import { subscriber } from '../publish/clients.js';
-import { FIXTURE_MODEL, readSimLog, rises, sampleFiles, startDaemon, tempDir, withDb, writeConfig, sleep, type LineChange } from './daemon.js';
+import { FIXTURE_MODEL, readSimLog, rises, sampleFiles, startDaemon, tempDir, withDb, writeConfig, settles, type LineChange } from './daemon.js';
 
 const STAND_IN = String.raw`
 const fs = require('node:fs');
@@ -112,7 +112,12 @@ describe('camera process faults: restart with back-off, publish, then fatal (bui
     logs = d.logs();
     stderr = d.stderr();
     sim = readSimLog(join(t.dir, 'gpio.jsonl'));
-    await sleep(300);
+    // MQTT and the notify socket may still be delivering: until the fatal fault, the five results
+    // and STOPPING=1 are in (the tests below say what is missing if they never are).
+    await settles(
+      () => sub.on('rel/st-cam/fault').some((m) => JSON.parse(m.payload).fatal === true) && sub.on('rel/st-cam/result').length >= 5 && notes.some((n) => n.msg.includes('STOPPING=1')),
+      10_000,
+    );
   }, 60_000);
 
   afterAll(async () => {

@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { subscriber } from '../publish/clients.js';
-import { FIXTURE_MODEL, readSimLog, replayFolder, startDaemon, tempDir, writeConfig, sleep, type LineChange } from './daemon.js';
+import { FIXTURE_MODEL, readSimLog, replayFolder, startDaemon, tempDir, writeConfig, settles, type LineChange } from './daemon.js';
 
 const BATCH = 100; // src/store default batchSize
 const KILL_AFTER_ROWS = 300;
@@ -85,7 +85,11 @@ describe('SIGKILL at full write rate, then restart on the same database', () => 
     const e2 = await d2.exited;
     second = { code: e2.code, stderr: d2.stderr() };
     sim2 = readSimLog(join(t.dir, 'gpio.jsonl'));
-    await sleep(300);
+    // The broker may still be handing the delivered results on: wait until the subscriber holds a
+    // result for every row of both runs (the tests below say which are missing if it never does).
+    const results = () => sub.on('rel/st-crash/result').map((m) => JSON.parse(m.payload) as { seq: number; source: string });
+    const runSeqs = (prefix: string) => new Set(results().filter((r) => r.source.startsWith(prefix)).map((r) => r.seq)).size;
+    await settles(() => runSeqs('a') >= afterKill.seqs.length && runSeqs('b') >= N2, 10_000);
   }, 60_000);
 
   afterAll(async () => {

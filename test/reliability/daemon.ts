@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { sleep } from '../helpers/poll.js';
 
 export const ROOT = resolve(__dirname, '../..');
 export const CLI = join(ROOT, 'dist/daemon/main.js');
@@ -194,4 +195,4 @@ export function withDb<T>(file: string, fn: (db: Database.Database) => T): T {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { settles, sleep, waitFor } from '../helpers/poll.js';

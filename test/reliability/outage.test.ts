@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, waitFor, type Broker } from '../helpers/mosquitto.js';
 import { subscriber } from '../publish/clients.js';
-import { FIXTURE_MODEL, replayFolder, startDaemon, tempDir, withDb, writeConfig, sleep } from './daemon.js';
+import { FIXTURE_MODEL, replayFolder, startDaemon, tempDir, withDb, writeConfig, settles, sleep } from './daemon.js';
 
 const N = 150;
 const PUMP_WINDOW = 32;
@@ -62,7 +62,7 @@ describe('no lost event across a broker outage (built daemon, real mosquitto, SQ
     logs = d.logs();
     // The daemon drained its outbox before exiting; the broker may still be handing the queue on.
     await waitFor(() => sub.on('rel/st-out/status').some((m) => m.payload === 'offline'), 'status offline', 10_000).catch(() => undefined);
-    await sleep(300);
+    await settles(() => new Set(sub.on('rel/st-out/result').map((m) => JSON.parse(m.payload).seq as number)).size >= N, 10_000);
   }, 60_000);
 
   afterAll(async () => {
@@ -146,7 +146,9 @@ describe('results left undelivered at exit are delivered by the next start', () 
     const d2 = startDaemon(['run', '--config', config('run2', 'frames2', N2, 'b')], { limitMs: 40_000 });
     const e2 = await d2.exited;
     second = { code: e2.code, stderr: d2.stderr() };
-    await sleep(300);
+    // Until both runs' results are all in (the assertions below say which are missing if not).
+    const runSeqs = (prefix: string) => new Set(sub.on('rel/st-exit/result').map((m) => JSON.parse(m.payload) as { seq: number; source: string }).filter((r) => r.source.startsWith(prefix)).map((r) => r.seq)).size;
+    await settles(() => runSeqs('a') >= N1 && runSeqs('b') >= N2, 10_000);
   }, 60_000);
 
   afterAll(async () => {
