@@ -69,7 +69,7 @@ def wilson(k, n, z=1.96):
     return [max(0.0, c - h), min(1.0, c + h)]
 
 
-def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclude, out: Path, ship_as: str, log=print, kernel=None):
+def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclude, out: Path, ship_as: str, log=print, kernel=None, float_decoder=False):
     """kernel: the pixel path to calibrate and ship for (default: the AE card's own). Another one
     re-calibrates a model trained on other pixels: rule statistics, threshold and figures are
     all measured on the new pixels, and the card says both."""
@@ -104,7 +104,7 @@ def finalize_head(run_dir: Path, ae_path: Path, data: str, defects, test, exclud
     calib = to_input(np.concatenate([x[ho], x[np.random.default_rng(cfg['seed']).permutation(tr)]])[:200])
     out.mkdir(parents=True, exist_ok=True)
     paths = {'fp32': run_dir / f'{ship_as}-fp32.onnx', 'int8': run_dir / f'{ship_as}-int8.onnx'}
-    qinfo = export_both(ae, head, shape, calib, paths['fp32'], paths['int8'])
+    qinfo = export_both(ae, head, shape, calib, paths['fp32'], paths['int8'], float_decoder)
     ms = {v: bench_ms(p, shape) for v, p in paths.items()}
     log(f'two-stage export: {qinfo}; single-thread ms {ms}')
     outs = {v: (ort_run_all(p, xg), ort_run_all(p, xd)) for v, p in paths.items()}

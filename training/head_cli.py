@@ -41,6 +41,7 @@ def add_parser(sub, runs_default):
     f.add_argument('--exclude', default=None, help='test/good names also reported without (leaked files)')
     f.add_argument('--out', default=None, help='where the .onnx and cards go (default: models/)')
     f.add_argument('--ship-as', required=True, help='file/card name, e.g. casting-2stage')
+    f.add_argument('--float-decoder', action='store_true', help="int8 graph keeps the AE decoder's convolutions and the logits float (mixed precision)")
     f.add_argument('--kernel', default=None, help="pixel path to calibrate and ship for (default: the AE card's); e.g. 'area' re-calibrates a lanczos3-trained model")
     f.set_defaults(fn=cmd_finalize_head)
     return h
@@ -52,7 +53,7 @@ def cmd_finalize_head(a):
     from .finalize_head import finalize_head
     torch.set_num_threads(a.threads)
     run_dir = Path(a.runs) / a.name
-    finalize_head(run_dir, Path(a.ae), a.data, a.defects, a.test, a.exclude, Path(a.out or REPO / 'models'), a.ship_as, _log_to(run_dir / 'train.log'), kernel=a.kernel)
+    finalize_head(run_dir, Path(a.ae), a.data, a.defects, a.test, a.exclude, Path(a.out or REPO / 'models'), a.ship_as, _log_to(run_dir / 'train.log'), kernel=a.kernel, float_decoder=a.float_decoder)
 
 
 def cmd_head(a):

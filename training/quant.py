@@ -80,7 +80,8 @@ def _uint8_params(lo: float, hi: float):
     return np.float32(scale), np.uint8(zp)
 
 
-def quantize_qdq(fp32_path: Path, ranges: dict, input_range, out_path: Path, quant_logits: bool = True) -> dict:
+def quantize_qdq(fp32_path: Path, ranges: dict, input_range, out_path: Path, quant_logits: bool = True, keep_float=()) -> dict:
+    """keep_float: Conv node names left in float (mixed precision for the layers int8 hurts most)."""
     m = onnx.load(str(fp32_path))
     g = m.graph
     inits = {i.name: i for i in g.initializer}
@@ -118,6 +119,8 @@ def quantize_qdq(fp32_path: Path, ranges: dict, input_range, out_path: Path, qua
             stats['concat'] = stats.get('concat', 0) + 1
         elif n.op_type == 'Sigmoid' and quant_logits:
             n.input[0] = qdq(n.input[0])[0]
+        elif n.op_type == 'Conv' and n.name in keep_float:
+            stats['float_conv'] = stats.get('float_conv', 0) + 1
         elif n.op_type == 'Conv':
             xname, xs = qdq(n.input[0])
             n.input[0] = xname
