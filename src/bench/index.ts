@@ -8,10 +8,11 @@
  *   end_to_end.max    replay as fast as possible through the real app (sharp, worker pool,
  *                     SQLite, sim GPIO): frames/s, capture→decision p50/p99, per-stage medians
  *   end_to_end.paced  the same at 30 fps: latency p50/p99 and drops
- *   end_to_end.area_path  the same model with its card on kernel 'area' (cost only)
+ *   end_to_end.other_path  the same model with its card on the other pixel path (area ↔ sharp
+ *                     lanczos3; cost only)
  *   rss               peak resident set size of this process; rss_steady_mb per e2e run
  *   limits            model only (the limit), frames by camera size decoded in the workers
- *                     (card kernel and area path), cost vs model input 128/192/256,
+ *                     (card kernel and the other path), cost vs model input 128/192/256,
  *                     `inspectd eval` vs a plain Python loop (src/bench/throughput.ts)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -93,7 +94,7 @@ async function preprocessOnly(samples: string, model: string, seconds: number): 
   return round(n / ((performance.now() - t0) / 1000));
 }
 
-async function limits(model: string, samples: string, seconds: number, workers: number, areaModel: string) {
+async function limits(model: string, samples: string, seconds: number, workers: number, other: { model: string; kernel: string }) {
   const { modelOnly, frameSizes, evalVsPython, inputSizes } = await import('./throughput.js');
   const ae = join(ROOT, 'models/casting-ae-int8.onnx');
   const data = resolve(arg('datasets', join(ROOT, '../shared/datasets')));
@@ -101,7 +102,7 @@ async function limits(model: string, samples: string, seconds: number, workers: 
     model_only: await modelOnly(model, { workers, seconds, samples }),
     model_only_autoencoder: existsSync(ae) && ae !== model ? await modelOnly(ae, { workers, seconds, samples }) : undefined,
     frame_sizes: await frameSizes(model, { workers, seconds: Math.max(2, seconds / 2), samples }),
-    frame_sizes_area_path: await frameSizes(areaModel, { workers, seconds: Math.max(2, seconds / 2), samples }),
+    frame_sizes_other_path: { kernel: other.kernel, ...(await frameSizes(other.model, { workers, seconds: Math.max(2, seconds / 2), samples })) },
     model_input_sizes: await inputSizes(model, { workers, seconds: Math.max(2, seconds / 2), samples, sizes: [128, 192, 256] }),
     eval_vs_python: existsSync(join(data, 'casting/test/good'))
       ? evalVsPython({ root: ROOT, aeFp32: join(ROOT, 'models/casting-ae-fp32.onnx'), models: [ae, model], good: join(data, 'casting/test/good'), defect: join(data, 'casting/test/defect'), n: Number(arg('eval-images', '600')) })
@@ -117,16 +118,16 @@ async function main() {
   const workers = Number(arg('workers', '2'));
   const out: Record<string, unknown> = { node: process.version, model, samples, workers };
   out.ssim = await benchSsim({ runs: 50 });
-  const { areaVariant } = await import('./throughput.js');
-  const area = areaVariant(model);
-  const lim = await limits(model, samples, seconds, workers, area.model);
+  const { otherPathVariant } = await import('./throughput.js');
+  const other = otherPathVariant(model);
+  const lim = await limits(model, samples, seconds, workers, other);
   out.limits = lim;
   out.inference = { int8: await benchInference(model, { calls: 300 }), ...(fp32 !== model ? { fp32: await benchInference(fp32, { calls: 300 }) } : {}) };
   const baseline = await preprocessOnly(samples, model, seconds / 2);
   const max = await endToEnd({ model, samples, fps: 0, seconds, workers });
   const noImages = await endToEnd({ model, samples, fps: 0, seconds, workers, saveImages: 'none' });
   out.end_to_end = {
-    // Baseline: sharp preprocessing alone, 4 in flight, same process — the floor of the pipeline.
+    // Baseline: the card's preprocessing alone, 4 in flight, same process — the floor of the pipeline.
     baseline_preprocess_only_fps: baseline,
     max,
     max_without_saving_images: noImages,
@@ -135,15 +136,15 @@ async function main() {
     // The issue's figure: end to end (no images saved) as a share of the model-only limit.
     ratio_no_images_to_model_only: round(noImages.fps / lim.model_only.fps),
     paced_30fps: await endToEnd({ model, samples, fps: 30, seconds, workers }),
-    // The same model with its card's kernel set to 'area' (libjpeg-turbo + area resize in the
-    // worker): what a model trained on the area pixel path costs. Its pixels differ from the
-    // shipped lanczos3 card's, so its scores are not the shipped model's: only the cost counts.
-    area_path: await (async () => {
-      const noImg = await endToEnd({ model: area.model, samples, fps: 0, seconds, workers, saveImages: 'none' });
-      return { max_without_saving_images: noImg, ratio_no_images_to_model_only: round(noImg.fps / lim.model_only.fps), paced_30fps: await endToEnd({ model: area.model, samples, fps: 30, seconds, workers, saveImages: 'none' }) };
+    // The same model with its card on the other pixel path (area: libjpeg-turbo + area resize
+    // in the worker; lanczos3: sharp): what that path costs. Its pixels differ from the ones the
+    // model was trained on, so its scores are not the shipped model's: only the cost counts.
+    other_path: await (async () => {
+      const noImg = await endToEnd({ model: other.model, samples, fps: 0, seconds, workers, saveImages: 'none' });
+      return { kernel: other.kernel, max_without_saving_images: noImg, ratio_no_images_to_model_only: round(noImg.fps / lim.model_only.fps), paced_30fps: await endToEnd({ model: other.model, samples, fps: 30, seconds, workers, saveImages: 'none' }) };
     })(),
   };
-  area.remove();
+  other.remove();
   out.rss_peak_mb = round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   process.exit(0);

@@ -75,10 +75,22 @@ export async function frameSizes(model: string, opts: { workers: number; seconds
 
 /** A temp copy of `model` whose card says kernel 'area' (the pixel path), and how to remove it. */
 export function areaVariant(model: string, edit: (card: Record<string, any>) => void = () => {}, onnx = model): { model: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'inspectd-bench-area-'));
+  return kernelVariant(model, 'area', edit, onnx);
+}
+
+/** The card's pixel path swapped: 'area' ↔ sharp 'lanczos3' (the comparison the bench reports). */
+export function otherPathVariant(model: string): { model: string; kernel: string; remove: () => void } {
+  const own = (JSON.parse(readFileSync(cardPathFor(model), 'utf8')) as { preprocess: { kernel: string } }).preprocess.kernel;
+  const kernel = own === 'area' ? 'lanczos3' : 'area';
+  return { ...kernelVariant(model, kernel), kernel };
+}
+
+function kernelVariant(model: string, kernel: string, edit: (card: Record<string, any>) => void = () => {}, onnx = model): { model: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'inspectd-bench-kernel-'));
   const card = JSON.parse(readFileSync(cardPathFor(model), 'utf8')) as Record<string, any>;
-  card.preprocess.kernel = 'area';
-  card.preprocess.decoder = 'libjpeg-turbo (JPEG), sharp (other formats); exact area resize';
+  card.preprocess.kernel = kernel;
+  if (kernel === 'area') card.preprocess.decoder = 'libjpeg-turbo (JPEG), sharp (other formats); exact area resize';
+  else delete card.preprocess.decoder;
   edit(card);
   const out = join(dir, basename(model));
   symlinkSync(onnx, out);
