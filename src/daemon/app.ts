@@ -115,7 +115,7 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
         threshold: { value: configThreshold, config: config.model.threshold, reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' } },
     });
 
-    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => opened.publisher?.publishState(n, p), trigger: () => opened.source!.softwareTrigger(), setReady: (r) => opened.plc?.setReady(r), settings });
+    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => opened.publisher?.publishState(n, p), trigger: () => cameraOpen().softwareTrigger(), setReady: (r) => opened.plc?.setReady(r), settings });
     if (config.mqtt.url) {
       const publisher = (opened.publisher = await ports.openPublisher({
         url: config.mqtt.url, clientId, station, topicPrefix: config.mqtt.topic_prefix,
@@ -231,6 +231,12 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     else log.debug({ seq: r.seq, score: r.score, verdict: r.verdict, latency_ms: r.latency_ms }, 'inspected');
     bus.emit('inspected', r);
   };
+
+  // MQTT and the plant adapters take commands before the camera opens.
+  function cameraOpen(): CaptureSource {
+    if (!opened.source) throw new InspectdError('CAMERA_NOT_TRIGGERED', 'trigger: the camera is not open yet (the daemon is starting)');
+    return opened.source;
+  }
 
   function emitStats(final = false): void {
     const { source, store, publisher, plc, inspector } = opened;
