@@ -78,7 +78,7 @@ describe('commands during start-up', () => {
   it('a trigger command before the camera is open gets a clear error, not a TypeError', async () => {
     let command: PublisherOptions['onCommand'];
     const publisher: Publisher = {
-      publishStats: () => {}, publishFault: () => {}, publishState: () => {}, publishRetained: () => {}, kick: () => {},
+      connected: true, publishStats: () => {}, publishFault: () => {}, publishState: () => {}, publishRetained: () => {}, kick: () => {},
       stats: () => ({}) as ReturnType<Publisher['stats']>, close: async () => {},
     };
     let answer: Promise<string> | undefined;
