@@ -33,4 +33,4 @@ export { GpiodGpio } from './gpiod.js';
 export { createPlcSignals, type PlcSignals, type PlcOptions, type PlcStats, type Part } from './plc.js';
 export { systemClock, type Clock } from '../platform/index.js';
 export { drainBoundMs } from './drain.js';
-export type { GpioPort, OutputLine, RejectOutput } from './types.js';
+export type { GpioPort, OutputLine } from './types.js';

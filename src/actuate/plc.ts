@@ -3,7 +3,7 @@ import type { Logger } from '../platform/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../platform/index.js';
 import { drainBoundMs, drainUntil } from './drain.js';
 import { RejectPulses, Strobes } from './pulses.js';
-import type { GpioPort, OutputLine, RejectOutput } from './types.js';
+import type { GpioPort, OutputLine } from './types.js';
 
 export interface Part {
   seq: number;
@@ -52,7 +52,8 @@ export interface PlcStats {
   ready: boolean;
 }
 
-export interface PlcSignals extends RejectOutput {
+/** What the composition root (start, ready, progress, stats, close) and the pipeline (expect, decided) use. */
+export interface PlcSignals {
   /** Request the lines (all de-asserted). */
   start(): Promise<void>;
   /** A part was captured: start its fail-safe decision deadline. */
@@ -62,8 +63,6 @@ export interface PlcSignals extends RejectOutput {
    * by the late policy at its deadline and this decision changed nothing on the lines.
    */
   decided(part: Part, reject: boolean): 'late' | void;
-  reject(part: Part): void;
-  pass(part: Part): void;
   /** Inspection failed: rejected unless policy.onError is 'pass'. */
   failed(part: Part, reason?: string): void;
   /** Frames are flowing even without decisions (trigger mode between parts). */
@@ -234,14 +233,6 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
       else st.passed++;
       strobe();
       idle();
-    },
-
-    reject(part) {
-      api.decided(part, true);
-    },
-
-    pass(part) {
-      api.decided(part, false);
     },
 
     failed(part, reason) {

@@ -13,10 +13,3 @@ export interface GpioPort {
   close(): Promise<void>;
 }
 
-/** What the decision stage asks of the plant. */
-export interface RejectOutput {
-  /** Schedule a reject pulse for a part captured at monotonic time `capturedAt` (ms). */
-  reject(part: { seq: number; capturedAt: number }): void;
-  /** The part passed: lets the PLC see a result-valid strobe without a reject. */
-  pass(part: { seq: number; capturedAt: number }): void;
-}

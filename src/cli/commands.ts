@@ -2,12 +2,6 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliIo, Values } from './io.js';
 import { type CommandSpec, type Flag, parseOptions, synopsis } from './help.js';
 import { EXIT_TABLE } from './exitCodes.js';
-import { validateConfigCmd } from './validateConfig.js';
-import { evalCmd } from './evalCmd.js';
-import { calibrateCmd } from './calibrate.js';
-import { runCmd } from './runCmd.js';
-import { prepDatasetCmd, trainCmd } from './trainCmds.js';
-import { exportDatasetCmd } from './exportDataset.js';
 
 export interface Command extends CommandSpec {
   options: NonNullable<ParseArgsConfig['options']>;
@@ -15,6 +9,22 @@ export interface Command extends CommandSpec {
   passthrough?: boolean;
   run(values: Values, positionals: string[], io: CliIo): Promise<number>;
 }
+
+type Run = Command['run'];
+/**
+ * A command's module loads when that command runs: each pulls in its own native modules (sharp
+ * for eval reports and exports, better-sqlite3, onnxruntime), which `run` and `--help` must not pay for.
+ */
+function lazy<K extends string>(load: () => Promise<Record<K, Run>>, name: K): Run {
+  return async (values, positionals, io) => (await load())[name](values, positionals, io);
+}
+const runCmd = lazy(() => import('./runCmd.js'), 'runCmd');
+const validateConfigCmd = lazy(() => import('./validateConfig.js'), 'validateConfigCmd');
+const evalCmd = lazy(() => import('./evalCmd.js'), 'evalCmd');
+const calibrateCmd = lazy(() => import('./calibrate.js'), 'calibrateCmd');
+const prepDatasetCmd = lazy(() => import('./trainCmds.js'), 'prepDatasetCmd');
+const trainCmd = lazy(() => import('./trainCmds.js'), 'trainCmd');
+const exportDatasetCmd = lazy(() => import('./exportDataset.js'), 'exportDatasetCmd');
 
 const config: Flag = { type: 'string', arg: 'FILE', help: 'the YAML config', required: true };
 const json: Flag = { type: 'boolean', help: 'one JSON object on stdout instead of text' };

@@ -56,7 +56,7 @@ export const CameraSchema = z
         /** A trigger with no frame in this long becomes an empty frame (verdict error, a reject). */
         timeout_ms: z.number().positive().optional(),
       })
-      .default({ mode: 'free', edge: 'rising', debounce_ms: 5 }),
+      .prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.source !== 'libcamera' && !c.path) ctx.addIssue({ code: 'custom', path: ['path'], message: `camera.path is required for source '${c.source}'` });
@@ -144,7 +144,7 @@ export const MqttSchema = z.strictObject({
   /** Publish Home Assistant MQTT discovery configs (retained) for a reject counter, last score and status. */
   ha_discovery: z.boolean().default(false),
   ha_discovery_prefix: z.string().min(1).max(NAME_MAX).default('homeassistant'),
-  sparkplug: SparkplugSchema.default({ enabled: false, group_id: 'inspectd', device_id: 'inspection' }),
+  sparkplug: SparkplugSchema.prefault({}),
 }).superRefine((m, ctx) => {
   if (m.sparkplug.enabled && m.url === '') ctx.addIssue({ code: 'custom', path: ['sparkplug', 'enabled'], message: 'mqtt.sparkplug needs a broker: mqtt.url is empty (MQTT disabled)' });
 });
@@ -262,20 +262,22 @@ export const ReviewSchema = z.strictObject({
   pass_every: z.number().int().min(0).max(1_000_000).default(1000),
 });
 
+// A section left out parses as an empty one (`prefault({})` runs `{}` through its schema): every
+// default lives once, on its field, and cannot drift from a copy here (test/config/defaults.test.ts).
 export const ConfigSchema = z.strictObject({
   version: z.literal(1).default(1),
   station: z.string().min(1).max(NAME_MAX).regex(/^[A-Za-z0-9_.-]+$/, 'station must be letters, digits, _ . - (it is part of MQTT topics)'),
   camera: CameraSchema,
   model: ModelSchema,
-  gpio: GpioSchema.default({ backend: 'sim', lines: {}, travel_ms: 0, pulse_ms: 50, strobe_ms: 10, decision_margin_ms: 5, on_error: 'reject', on_late: 'reject', stall_ms: 3000 }),
-  storage: StorageSchema.default({ database: 'data/inspectd.db', images: 'data/images', save_images: 'rejects', retention_days: 30, max_rows: 2_000_000, images_quota_mb: 1024 }),
-  mqtt: MqttSchema.default({ url: 'mqtt://127.0.0.1:1883', embedded_broker: false, topic_prefix: 'inspectd', commands: true, stats_interval_s: 10, ha_discovery: false, ha_discovery_prefix: 'homeassistant', sparkplug: { enabled: false, group_id: 'inspectd', device_id: 'inspection' } }),
-  http: HttpSchema.default({ enabled: true, host: '127.0.0.1', port: 8080, stall_s: 10 }),
-  dashboard: DashboardSchema.default({ timezone: 'local', shifts: DEFAULT_SHIFTS, bands: DEFAULT_BANDS }),
-  modbus: ModbusSchema.default({ enabled: false, host: '127.0.0.1', port: 5020, unit_id: 1 }),
-  opcua: OpcuaSchema.default({ enabled: false, host: '127.0.0.1', port: 4840, security_modes: ['sign_and_encrypt'], security_policies: [...OPCUA_POLICIES], anonymous: false, users: [], trust_unknown_clients: false }),
-  review: ReviewSchema.default({ pass_every: 1000 }),
-  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
+  gpio: GpioSchema.prefault({}),
+  storage: StorageSchema.prefault({}),
+  mqtt: MqttSchema.prefault({}),
+  http: HttpSchema.prefault({}),
+  dashboard: DashboardSchema.prefault({}),
+  modbus: ModbusSchema.prefault({}),
+  opcua: OpcuaSchema.prefault({}),
+  review: ReviewSchema.prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -11,7 +11,7 @@ import { outboxTopics } from '../publish/index.js';
 import { labelTopics } from '../publish/index.js';
 import { isPassSample } from '../store/index.js';
 import type { Publisher } from '../publish/index.js';
-import type { Store } from '../store/index.js';
+import type { InspectionLog, Store } from '../store/index.js';
 import type { Inspector } from '../model/index.js';
 import type { CaptureSource } from '../capture/index.js';
 import type { Frame } from '../domain/index.js';
@@ -51,17 +51,11 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
   const bus = new EventBus((sink, event, err) => log.error({ sink, event, err }, 'sink failed (isolated)'));
   const steps: Array<{ name: string; close: () => Promise<void> | void }> = [];
   const abort = new AbortController();
-  let source: CaptureSource | undefined;
-  let inspector: Inspector | undefined;
-  let store: Store | undefined;
-  let publisher: Publisher | undefined;
-  let plc: PlcSignals | undefined;
-  let notify: SdNotifier | undefined;
-  let watchdog: Watchdog | undefined;
-  let statsTimer: TimerHandle | undefined;
-  let resolveDone!: () => void;
-  let rejectDone!: (e: Error) => void;
-  const done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
+  // What start() has opened so far, each part set once it works: stats, fault and stop read it,
+  // and any of them may run while start() is still half way.
+  const opened: { notify?: SdNotifier; inspector?: Inspector; store?: Store; publisher?: Publisher; plc?: PlcSignals; watchdog?: Watchdog; source?: CaptureSource; statsTimer?: TimerHandle } = {};
+  const settle = { resolve: () => {}, reject: (_e: Error) => {} };
+  const done = new Promise<void>((resolve, reject) => Object.assign(settle, { resolve, reject }));
   done.catch(() => {}); // observed by the caller; avoid an unhandled rejection before it awaits
   let stopping: Promise<void> | null = null;
   let pipelineSettled: Promise<void> = Promise.resolve();
@@ -88,8 +82,8 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
 
   async function open(): Promise<void> {
     if (halted()) return;
-    notify = ports.createNotifier(log.child({ stage: 'systemd' }));
-    steps.push({ name: 'sd_notify', close: () => notify!.close() });
+    const notify = (opened.notify = ports.createNotifier(log.child({ stage: 'systemd' })));
+    steps.push({ name: 'sd_notify', close: () => notify.close() });
     void notify.status('starting: loading model');
 
     if (config.mqtt.url && config.mqtt.embedded_broker) {
@@ -100,30 +94,30 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
       }
     }
 
-    inspector = await ports.openInspector(log);
-    steps.push({ name: 'model', close: () => inspector!.close() });
+    const inspector = (opened.inspector = await ports.openInspector(log));
+    steps.push({ name: 'model', close: () => inspector.close() });
     if (halted()) return;
     const card = inspector.card;
     const configThreshold = resolveThreshold(config.model.threshold, card);
     log.info({ model: config.model.path, card: card.name, variant: card.variant, score: card.score, threshold: configThreshold, threshold_source: config.model.threshold === 'auto' ? card.thresholds.good_only.rule : 'config' }, 'model warmed up');
 
     const storeFaults = heldFaults((f) => fault(f));
-    store = await ports.openStore({
+    const store = (opened.store = await ports.openStore({
       database: config.storage.database, imagesDir: config.storage.images, retentionDays: config.storage.retention_days,
       retentionMaxRows: config.storage.max_rows, imagesQuotaMb: config.storage.images_quota_mb, topicsFor: config.mqtt.url ? outboxTopics(config.mqtt.topic_prefix, imageLinks.url) : undefined,
       labelTopicsFor: config.mqtt.url ? labelTopics(config.mqtt.topic_prefix) : undefined,
       log: log.child({ stage: 'store' }), onFault: storeFaults.raise,
-    });
-    steps.push({ name: 'store', close: () => store!.close() });
+    }));
+    steps.push({ name: 'store', close: () => store.close() });
     if (halted()) return;
     const settings = restoreSettings(controls, {
       store, station, log: log.child({ stage: 'settings' }), base: { save_images: config.storage.save_images,
         threshold: { value: configThreshold, config: config.model.threshold, reason: config.model.threshold === 'auto' ? 'model card good-only threshold' : 'config model.threshold' } },
     });
 
-    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => publisher?.publishState(n, p), trigger: () => source!.softwareTrigger(), setReady: (r) => plc?.setReady(r), settings });
+    const commandHandler = createCommandHandler({ controls, store, station, log: log.child({ stage: 'commands' }), publishState: (n, p) => opened.publisher?.publishState(n, p), trigger: () => cameraOpen().softwareTrigger(), setReady: (r) => opened.plc?.setReady(r), settings });
     if (config.mqtt.url) {
-      publisher = await ports.openPublisher({
+      const publisher = (opened.publisher = await ports.openPublisher({
         url: config.mqtt.url, clientId, station, topicPrefix: config.mqtt.topic_prefix,
         username: config.mqtt.username, password: readSecret(config.mqtt.password_file, env),
         ca: readOpt(config.mqtt.ca), cert: readOpt(config.mqtt.cert), key: readOpt(config.mqtt.key),
@@ -131,20 +125,20 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
         onCommand: commandHandler, onFault: (f) => fault(f),
         // Home Assistant announces 'online' after it restarts: send discovery again then.
         watch: config.mqtt.ha_discovery ? new Map([[`${config.mqtt.ha_discovery_prefix}/status`, (p: string) => p === 'online' && announceHa()]]) : undefined,
-      });
+      }));
       // Closed before the store: its last act is draining the outbox the store holds.
-      steps.push({ name: 'mqtt', close: () => publisher!.close() });
+      steps.push({ name: 'mqtt', close: () => publisher.close() });
       // Runs before the publisher closes (reverse order), so its drain sees every last row.
-      steps.push({ name: 'store drain', close: () => store!.drain() });
+      steps.push({ name: 'store drain', close: () => store.drain() });
       if (config.mqtt.ha_discovery) {
         const { haDiscoveryMessages } = await import('../ha/index.js');
         const msgs = haDiscoveryMessages({ topicPrefix: config.mqtt.topic_prefix, station, discoveryPrefix: config.mqtt.ha_discovery_prefix, model: card.name });
-        announceHa = () => { for (const m of msgs) publisher!.publishRetained(m.topic, m.payload); };
+        announceHa = () => { for (const m of msgs) publisher.publishRetained(m.topic, m.payload); };
         announceHa();
       }
-      settings.publishAll((n, p) => publisher!.publishState(n, p));
-      bus.on('stats', 'mqtt', (s) => publisher!.publishStats(s));
-      bus.on('fault', 'mqtt', (f) => publisher!.publishFault(f));
+      settings.publishAll((n, p) => publisher.publishState(n, p));
+      bus.on('stats', 'mqtt', (s) => publisher.publishStats(s));
+      bus.on('fault', 'mqtt', (f) => publisher.publishFault(f));
     }
 
     const { createPlcSignals } = await import('../actuate/index.js');
@@ -160,29 +154,30 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
       stallMs: config.gpio.stall_ms, policy: { onLate: config.gpio.on_late, onError: config.gpio.on_error }, log: gpioLog, clock,
     });
     await signals.start();
-    plc = signals;
+    const plc = (opened.plc = signals);
     steps.push({ name: 'gpio', close: () => signals.close() });
     if (halted()) return;
 
     await startPlantAdapters({
-      config, env, bus, levels, plcStats: () => plc!.stats(), controls, command: commandHandler, store, mqttClientId: clientId, log,
+      config, env, bus, levels, plcStats: () => plc.stats(), controls, command: commandHandler, store, mqttClientId: clientId, log,
       onClose: (name, close) => steps.push({ name, close }),
     });
     if (halted()) return;
 
     const wdInterval = watchdogIntervalMs(env.WATCHDOG_USEC, env.WATCHDOG_PID, ports.pid);
-    if (wdInterval) {
-      watchdog = createWatchdog({ notify: notify, intervalMs: wdInterval, stallMs: Math.max(config.gpio.stall_ms, config.camera.stall_ms), log: log.child({ stage: 'watchdog' }) });
+    const watchdog = wdInterval ? createWatchdog({ notify, intervalMs: wdInterval, stallMs: Math.max(config.gpio.stall_ms, config.camera.stall_ms), log: log.child({ stage: 'watchdog' }) }) : undefined;
+    if (watchdog) {
+      opened.watchdog = watchdog;
       watchdog.start();
-      steps.push({ name: 'watchdog', close: () => watchdog!.stop() });
+      steps.push({ name: 'watchdog', close: () => watchdog.stop() });
     }
 
-    source = await ports.createFrameSource({
+    const source = (opened.source = await ports.createFrameSource({
       log: log.child({ stage: 'capture' }), onFault, clock, wallNow: ports.wallNow,
-      onCameraFrame: () => { plc!.progress(); watchdog?.cameraFrame(); },
+      onCameraFrame: () => { plc.progress(); watchdog?.cameraFrame(); },
       onDropped: (f) => dropFrame(f),
-    });
-    steps.push({ name: 'camera', close: () => source!.stop() });
+    }));
+    steps.push({ name: 'camera', close: () => source.stop() });
 
     if (config.http.enabled) {
       const { attachWeb } = await import('../web/index.js');
@@ -198,7 +193,7 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
 
     if (halted()) return;
     storeFaults.release();
-    statsTimer = clock.setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000);
+    const statsTimer = (opened.statsTimer = clock.setInterval(() => emitStats(), config.mqtt.stats_interval_s * 1000));
     (statsTimer as { unref?: () => void }).unref?.(); // a stats line must not keep a finished run alive
 
     const spec = { ...inspector.card.preprocess, roi: config.camera.roi };
@@ -208,7 +203,7 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
       // Heatmaps feed saved evidence and the dashboard; a later save_images command without either gets plain frames.
       wantMaps: controls.saveImages !== 'none' || config.http.enabled, inflight: config.model.workers * 2 + 1, // two frames per worker (OpenOptions.perWorker) and the next one
       mapAlways: (seq) => controls.saveImages !== 'none' && passSample(seq),
-      onInspected: onInspected,
+      onInspected: recorder(store, watchdog),
     });
     dropFrame = pipeline.dropped; // bound before the event loop turns: no drop can come earlier
     plc.setReady(true);
@@ -216,10 +211,11 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     void notify.status(`inspecting: ${config.camera.source} → ${card.name}`);
     log.info({ station, camera: config.camera.source, path: config.camera.path, gpio: config.gpio.backend, mqtt: config.mqtt.url || null }, 'inspectd ready');
     pipelineSettled = pipeline.done.then(() => {}, () => {});
-    pipeline.done.then(() => resolveDone(), (err: Error) => rejectDone(err));
+    pipeline.done.then(() => settle.resolve(), (err: Error) => settle.reject(err));
   }
 
-  function onInspected(x: Inspected): void {
+  /** The pipeline's sink for each decided frame: stats, the watchdog, the record, the bus. */
+  const recorder = (store: InspectionLog, watchdog: Watchdog | undefined) => (x: Inspected): void => {
     const r: InspectionResult = x.result;
     lastDecisionAt = now();
     if (x.pre) latest = { result: r, pixels: x.pre.pixels, width: x.pre.tensor.width, height: x.pre.tensor.height, channels: x.pre.tensor.channels, map: x.map ?? null };
@@ -229,14 +225,21 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     const save = controls.saveImages === 'all' || (controls.saveImages === 'rejects' && (r.verdict !== 'pass' || passSample(r.seq)));
     if (save && x.pre) {
       const p = x.pre;
-      store!.record(r, { pixels: p.pixels, width: p.tensor.width, height: p.tensor.height, channels: p.tensor.channels, map: x.map ?? null, seq: r.seq, ts: r.ts, verdict: r.verdict });
-    } else store!.record(r);
+      store.record(r, { pixels: p.pixels, width: p.tensor.width, height: p.tensor.height, channels: p.tensor.channels, map: x.map ?? null, seq: r.seq, ts: r.ts, verdict: r.verdict });
+    } else store.record(r);
     if (r.verdict === 'error') log.warn({ seq: r.seq, source: r.source, error: r.error }, 'frame could not be inspected');
     else log.debug({ seq: r.seq, score: r.score, verdict: r.verdict, latency_ms: r.latency_ms }, 'inspected');
     bus.emit('inspected', r);
+  };
+
+  // MQTT and the plant adapters take commands before the camera opens.
+  function cameraOpen(): CaptureSource {
+    if (!opened.source) throw new InspectdError('CAMERA_NOT_TRIGGERED', 'trigger: the camera is not open yet (the daemon is starting)');
+    return opened.source;
   }
 
   function emitStats(final = false): void {
+    const { source, store, publisher, plc, inspector } = opened;
     const snap = stats.snapshot(source?.stats().dropped ?? 0);
     bus.emit('stats', snap);
     log.info(statsLine(snap, { camera: source?.stats(), store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats() }, final), 'stats');
@@ -247,11 +250,11 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     bus.emit('fault', { ...f, ts: ports.wallNow() });
     if (f.fatal) {
       // The PLC must stop trusting us at once; the watchdog stops too since nothing progresses.
-      plc?.setReady(false);
-      void notify?.status(`fault: ${f.code}`);
+      opened.plc?.setReady(false);
+      void opened.notify?.status(`fault: ${f.code}`);
       // Fatal means fatal: end the run (exit 1) so systemd restarts us, instead of carrying on
       // with a dead camera or into GPIO lines nobody holds.
-      rejectDone(new InspectdError(f.code, f.message));
+      settle.reject(new InspectdError(f.code, f.message));
     }
   }
 
@@ -259,19 +262,19 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     if (stopping) return stopping;
     stopping = (async () => {
       log.info({ reason }, 'stopping');
-      void notify?.stopping();
-      plc?.setReady(false);
+      void opened.notify?.stopping();
+      opened.plc?.setReady(false);
       abort.abort();
       await startSettled;
-      if (statsTimer !== undefined) clock.clearInterval(statsTimer);
+      if (opened.statsTimer !== undefined) clock.clearInterval(opened.statsTimer);
       // Let frames already in flight get their decision (and their rows) before sinks close.
       try {
-        await source?.stop();
+        await opened.source?.stop();
       } catch (err) {
         log.error({ err }, 'camera stop failed (continuing)');
       }
       await settleWithin(pipelineSettled, 3000, clock);
-      if (inspector) emitStats(true);
+      if (opened.inspector) emitStats(true);
       for (const step of steps.reverse()) {
         try {
           await step.close();
@@ -284,7 +287,10 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     return stopping;
   }
 
-  const appStats = () => ({ ...stats.peek(source?.stats().dropped ?? 0), controls: { ...controls }, paused_skipped: pausedSkipped, store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats(), camera: source?.stats() });
+  const appStats = () => {
+    const { source, store, publisher, plc, inspector } = opened;
+    return { ...stats.peek(source?.stats().dropped ?? 0), controls: { ...controls }, paused_skipped: pausedSkipped, store: store?.stats(), mqtt: publisher?.stats(), plc: plc?.stats(), model: inspector?.stats(), camera: source?.stats() };
+  };
 
   return { start, stop, done, stats: appStats };
 }

@@ -1,6 +1,6 @@
 import type { RootLogger as Logger } from '../platform/index.js';
 import type { CommandHandler, CommandResult } from '../publish/index.js';
-import type { Store } from '../store/index.js';
+import type { InspectionLog } from '../store/index.js';
 import { nameShown, saveImagesArg, thresholdArgs } from '../platform/index.js';
 import type { RuntimeSettings } from './settings.js';
 import type { Controls } from '../domain/index.js';
@@ -9,7 +9,7 @@ export type { Controls } from '../domain/index.js';
 
 export interface CommandDeps {
   controls: Controls;
-  store: Pick<Store, 'recordThresholdChange'>;
+  store: Pick<InspectionLog, 'recordThresholdChange'>;
   station: string;
   log: Pick<Logger, 'info' | 'warn'>;
   publishState: (name: string, payload: unknown) => void;

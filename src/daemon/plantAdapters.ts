@@ -6,7 +6,7 @@ import type { EventBus } from '../events/index.js';
 import type { OutputLine } from '../actuate/index.js';
 import type { PlcStats } from '../actuate/index.js';
 import type { CommandHandler } from '../publish/index.js';
-import type { Store } from '../store/index.js';
+import type { SettingsStore } from '../store/index.js';
 import type { Controls } from '../domain/index.js';
 import { readOpt } from './adapterTaps.js';
 
@@ -24,7 +24,7 @@ export interface PlantDeps {
   controls: Readonly<Controls>;
   /** The MQTT / HTTP command handler: OPC UA writes go through it too. */
   command: CommandHandler;
-  store: Pick<Store, 'settings' | 'saveSetting'>;
+  store: SettingsStore;
   /** The station's MQTT client id; Sparkplug's connection uses it with `-spb` appended. */
   mqttClientId: string;
   log: Logger;

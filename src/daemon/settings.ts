@@ -1,5 +1,5 @@
 import type { RootLogger as Logger } from '../platform/index.js';
-import type { Store, StoredSetting } from '../store/index.js';
+import type { InspectionLog, SettingsStore, StoreReads, StoredSetting } from '../store/index.js';
 import type { Controls } from '../domain/index.js';
 
 /**
@@ -20,7 +20,7 @@ export interface SettingsBase {
 }
 
 export interface SettingsDeps {
-  store: Pick<Store, 'settings' | 'saveSetting' | 'thresholdChanges' | 'recordThresholdChange'>;
+  store: SettingsStore & Pick<StoreReads, 'thresholdChanges'> & Pick<InspectionLog, 'recordThresholdChange'>;
   station: string;
   log: Pick<Logger, 'info' | 'warn'>;
   base: SettingsBase;

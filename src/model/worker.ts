@@ -7,7 +7,7 @@ import { SsimComputer } from '../score/index.js';
 import { outputDimsProblem, sessionProblems, shapeMismatch, type IoMetadata } from './load.js';
 import { unitPlanes } from './planes.js';
 import type { DecodedFrame, InspectRequest, WireError, WorkerInit, WorkerReply } from './protocol.js';
-import { preprocessImage } from '../preprocess/index.js';
+import { loadPixelPath, preprocessImage } from '../preprocess/index.js';
 
 /**
  * Worker-thread entry: one onnxruntime session + one SsimComputer. onnxruntime-node's
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   // reports READY only after this. The first run also proves the output shape on real data.
   const warm = new Float32Array(plane * channels);
   for (let i = 0; i < Math.max(1, init.warmup); i++) await run(warm.slice(), false, undefined);
+  await loadPixelPath(card.preprocess.kernel); // the frame decoder too: the first frame must not wait for it
 
   port.on('message', (req: InspectRequest) => {
     if (req.type !== 'inspect') return;

@@ -1,9 +1,9 @@
 import turbo from '@julusian/jpeg-turbo';
-import sharp from 'sharp';
 import { InspectdError } from '../platform/index.js';
 import { crop, orient, resizeArea, toChannels, type Image8 } from './area.js';
 import { isJpeg, readJpegHeader } from './jpegHeader.js';
-import { MAX_INPUT_PIXELS, decodeError, toPlanarFloat } from './sharp.js';
+import { MAX_INPUT_PIXELS, decodeError } from './decodeErrors.js';
+import { toPlanarFloat } from './planar.js';
 import type { PreprocessOptions, PreprocessSpec, Preprocessed } from './types.js';
 
 /**
@@ -65,6 +65,8 @@ function decodeBuffer(bytes: number): Buffer {
 }
 
 async function decodeOther(data: Buffer): Promise<Image8> {
+  // libvips loads on the first frame that is not a JPEG: a JPEG or MJPEG camera never needs it.
+  const { sharp } = await import('./sharp.js');
   try {
     const { data: px, info } = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).autoOrient().raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(px.buffer, px.byteOffset, px.length), width: info.width, height: info.height, channels: info.channels };

@@ -1,17 +1,18 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { InspectdError } from '../platform/index.js';
 import type { PreprocessSpec, Preprocessed } from './types.js';
+import { MAX_INPUT_PIXELS, decodeError } from './decodeErrors.js';
+import { toPlanarFloat } from './planar.js';
 
-/**
- * Frames above this many pixels are refused before decoding: a 10000×10000 upload would
- * otherwise take seconds and hundreds of MB on a Pi. 40 MP covers every industrial camera
- * we expect (a 12 MP Pi HQ camera is 4056×3040).
- */
-export const MAX_INPUT_PIXELS = 40_000_000;
+export { MAX_INPUT_PIXELS, decodeError } from './decodeErrors.js';
+export { toPlanarFloat } from './planar.js';
 
 // libvips caches decoded images by default; a camera never repeats a frame, so the cache only
 // costs memory. One thread per op: frames are small and the pipeline overlaps frames instead.
 sharp.cache(false);
+
+/** sharp as configured here, for the other users of libvips (the area path's non-JPEG frames, saved images). */
+export { sharp };
 
 /**
  * Decode, orient (EXIF), crop, colour-convert and resize one encoded image with sharp, then
@@ -55,35 +56,10 @@ export async function preprocessImage(data: Buffer, spec: PreprocessSpec): Promi
   return { tensor: { data: toPlanarFloat(pixels, spec), width: spec.width, height: spec.height, channels: spec.channels }, pixels, sourceWidth: srcW, sourceHeight: srcH };
 }
 
-/**
- * sharp enforces limitInputPixels itself (a 10000×10000 frame fails in the decoder, found by
- * test/reliability/badFrames), so map that message to the specific code operators filter on;
- * anything else is an undecodable frame.
- */
-export function decodeError(err: unknown, what: string): InspectdError {
-  const msg = (err as Error).message;
-  if (/exceeds pixel limit/i.test(msg)) return new InspectdError('FRAME_TOO_LARGE', `image is above the ${MAX_INPUT_PIXELS} pixel limit (${msg})`, {}, { cause: err });
-  return new InspectdError('FRAME_DECODE', `${what}: ${msg}`, {}, { cause: err });
-}
-
 function pickChannels(src: Buffer, have: number, want: number): Uint8Array {
   if (have === want) return new Uint8Array(src.buffer, src.byteOffset, src.length);
   const n = src.length / have;
   const out = new Uint8Array(n * want);
   for (let i = 0; i < n; i++) for (let c = 0; c < want; c++) out[i * want + c] = src[i * have + Math.min(c, have - 1)];
-  return out;
-}
-
-/** HWC uint8 → CHW float32 with (x/255 - mean)/std. Pure; exported for tests. */
-export function toPlanarFloat(pixels: Uint8Array, spec: Pick<PreprocessSpec, 'width' | 'height' | 'channels' | 'mean' | 'std'>): Float32Array {
-  const { width, height, channels } = spec;
-  const plane = width * height;
-  const out = new Float32Array(plane * channels);
-  for (let c = 0; c < channels; c++) {
-    const mean = spec.mean[c] ?? spec.mean[0] ?? 0;
-    const inv = 1 / (spec.std[c] ?? spec.std[0] ?? 1);
-    const base = c * plane;
-    for (let i = 0; i < plane; i++) out[base + i] = (pixels[i * channels + c] / 255 - mean) * inv;
-  }
   return out;
 }

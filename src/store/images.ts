@@ -1,6 +1,6 @@
 import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../preprocess/index.js';
 import { errorMessage } from '../platform/index.js';
 import { sideBySide } from './heatmap.js';
 import type { RejectImageInput, SinkLog } from './types.js';
@@ -109,6 +109,7 @@ export class ImageArchive {
     let jpeg: Buffer;
     try {
       const composed = sideBySide(img);
+      const sharp = await loadSharp(); // native: loaded by the first image saved, not by opening the store
       jpeg = await sharp(composed.data, { raw: { width: composed.width, height: composed.height, channels: 3 } })
         .jpeg({ quality: 85 })
         .toBuffer();

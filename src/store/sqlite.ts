@@ -12,7 +12,7 @@ import { maintain } from './retention.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { RowWriter, type OutboxState, type PendingRow, type StoreCounters } from './writer.js';
 import type {
-  ImageSaved, InspectionRow, OutboxRow, RejectImageInput, SinkLog, Store, StoreOptions, StoreStats, StoredSetting, ThresholdChange, VerdictCounts,
+  ArchivingStore, ImageSaved, InspectionRow, OutboxRow, RejectImageInput, SinkLog, Store, StoreOptions, StoreStats, StoredSetting, ThresholdChange, VerdictCounts,
 } from './types.js';
 import { SqliteLabels } from './labels.js';
 
@@ -23,7 +23,7 @@ const HOUR_MS = 3_600_000;
  * Throws InspectdError STORE_OPEN / STORE_SCHEMA_TOO_NEW: a daemon that cannot keep its record
  * must not start. After open, nothing the store does throws.
  */
-export async function openStore(opts: StoreOptions): Promise<Store> {
+export async function openStore(opts: StoreOptions): Promise<ArchivingStore> {
   let db: Database.Database | undefined;
   let corrupt: CorruptFile | null = null;
   try {
@@ -41,7 +41,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   return store;
 }
 
-class SqliteStore implements Store {
+class SqliteStore implements ArchivingStore {
   private readonly st: Statements;
   private readonly minutes: MinuteStatements;
   private readonly imageListeners = new Set<(e: ImageSaved) => void>();

@@ -174,21 +174,53 @@ export interface StoreStats {
   retention_deleted: number;
 }
 
-export interface Store {
-  /** Operator labels from the review queue (labels.ts). */
-  readonly labels: LabelStore;
+/*
+ * The store's roles. Each consumer is handed the one it uses (its type says what it may do);
+ * `Store` is what the SQLite adapter implements and the composition root holds: all of them.
+ */
+
+/** What the pipeline writes (the composition root's onInspected, operator commands). */
+export interface InspectionLog {
   /** Queue a row (and its outbox messages). With `image`, the JPEG is saved first so the row carries its path. Never throws. */
   record(result: InspectionResult, image?: RejectImageInput): void;
-  /** Write a side-by-side JPEG; relative path, or null when not saved (paused, quota 0, error). Never rejects. */
-  saveRejectImage(image: RejectImageInput): Promise<string | null>;
   /** Written at once (rare, must not be lost). Never throws. */
   recordThresholdChange(change: ThresholdChange): void;
   /** Commit queued rows now (a row whose JPEG is still being written may wait for the next flush). Never throws. */
   flush(): void;
   /** Wait for JPEGs being written (≤ imageWaitMs), then commit every queued row. For shutdown, before the publisher drains the outbox. Never rejects. */
   drain(): Promise<void>;
-  /** Finish image writes (bounded), flush, close the DB. Idempotent. */
-  close(): Promise<void>;
+}
+
+/** Reject images given to record(), as they finish: the dashboard links them once written. */
+export interface ImageNotices {
+  /** True while the image given to record() for this part is being written (asked in the same turn as record(); onImageSaved follows). */
+  imageSaving(seq: number, ts: number): boolean;
+  /** Called when an image given to record() is written (or given up). Returns an unsubscribe function. */
+  onImageSaved(listener: (e: ImageSaved) => void): () => void;
+}
+
+/** What the MQTT publisher reads and acknowledges (publish/ declares the same shape as OutboxPort). */
+export interface Outbox {
+  /** Undelivered outbox rows with id > afterId, in id order. */
+  outboxPending(limit: number, afterId?: number): OutboxRow[];
+  outboxPendingCount(): number;
+  markDelivered(ids: readonly number[]): void;
+  /** Called after each commit that added outbox rows. Returns an unsubscribe function. */
+  onOutboxWritten(listener: () => void): () => void;
+}
+
+/** Runtime settings kept across restarts (daemon/settings.ts, the plant adapters' sequence numbers). */
+export interface SettingsStore {
+  /** Runtime settings saved by saveSetting (empty when the table cannot be read). */
+  settings(): StoredSetting[];
+  /** Insert or replace one runtime setting. Written at once. Never throws. */
+  saveSetting(setting: StoredSetting): void;
+}
+
+/** Read-only queries over committed rows (the dashboard, the stats line, the shift bench). */
+export interface StoreReads {
+  /** Operator labels from the review queue (labels.ts). */
+  readonly labels: LabelStore;
   /** Newest committed rows first. */
   recent(limit: number): InspectionRow[];
   counts(sinceTs?: number): VerdictCounts;
@@ -196,28 +228,32 @@ export interface Store {
   minuteCounts(station: string, from: number, to: number): MinuteRow[];
   /** The same counts summed over [from, to). */
   totals(station: string, from: number, to: number): MinuteCounts;
-  /** True while the image given to record() for this part is being written (asked in the same turn as record(); onImageSaved follows). */
-  imageSaving(seq: number, ts: number): boolean;
-  /** Called when an image given to record() is written (or given up). Returns an unsubscribe function. */
-  onImageSaved(listener: (e: ImageSaved) => void): () => void;
   thresholdChanges(limit: number): ThresholdChange[];
-  /** Runtime settings saved by saveSetting (empty when the table cannot be read). */
-  settings(): StoredSetting[];
-  /** Insert or replace one runtime setting. Written at once. Never throws. */
-  saveSetting(setting: StoredSetting): void;
-  /** Undelivered outbox rows with id > afterId, in id order. */
-  outboxPending(limit: number, afterId?: number): OutboxRow[];
-  outboxPendingCount(): number;
-  markDelivered(ids: readonly number[]): void;
-  /** Called after each commit that added outbox rows. Returns an unsubscribe function. */
-  onOutboxWritten(listener: () => void): () => void;
+  stats(): StoreStats;
+}
+
+/** Owned by whoever opened the store. */
+export interface StoreLifecycle {
   /** Age retention, outbox retention, image quota (also runs on open and every maintenanceMs). */
   runMaintenance(): Promise<void>;
-  stats(): StoreStats;
+  /** Finish image writes (bounded), flush, close the DB. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The SQLite adapter's full surface: every role above. */
+export type Store = InspectionLog & ImageNotices & Outbox & SettingsStore & StoreReads & StoreLifecycle;
+
+/**
+ * The adapter as its own tests see it: the Store plus a direct image save, to exercise the image
+ * archive. Not exported by the door (index.ts), which hands out only the Store.
+ */
+export interface ArchivingStore extends Store {
+  /** Write a side-by-side JPEG; relative path, or null when not saved (paused, quota 0, error). Never rejects. */
+  saveRejectImage(image: RejectImageInput): Promise<string | null>;
 }
 
 /**
  * The store as the dashboard sees it: queries, label review, image notifications and counters.
  * It never records rows, touches the outbox or closes the store, and its type says so.
  */
-export type StoreQueries = Pick<Store, 'labels' | 'recent' | 'minuteCounts' | 'totals' | 'imageSaving' | 'onImageSaved' | 'thresholdChanges' | 'stats'>;
+export type StoreQueries = Omit<StoreReads, 'counts'> & ImageNotices;

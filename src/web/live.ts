@@ -1,5 +1,5 @@
 import type { InspectionResult } from '../domain/index.js';
-import type { ImageSaved, InspectionRow, Store } from '../store/index.js';
+import type { ImageSaved, InspectionRow, StoreReads } from '../store/index.js';
 import { ScoreRing } from './scores.js';
 import type { FaultEvent } from '../domain/index.js';
 
@@ -117,7 +117,7 @@ export class LiveState {
    * Newest rejects first: committed rows merged with the live ones whose rows are not committed
    * yet. A row committed before its JPEG landed takes the image state from the live entry.
    */
-  recentRejects(store: Pick<Store, 'recent'>, station: string, limit: number): RejectEntry[] {
+  recentRejects(store: Pick<StoreReads, 'recent'>, station: string, limit: number): RejectEntry[] {
     const byKey = new Map<string, RejectEntry>();
     const live = new Map(this.rejects.map((e) => [key(e.seq, e.ts), e]));
     // Rejects are a small share of rows; scanning a bounded window keeps this one indexed query.

@@ -1,6 +1,6 @@
 import type { DashboardConfig } from '../config/index.js';
 import { resolveZone } from '../platform/index.js';
-import type { MinuteCounts, MinuteRow, Store } from '../store/index.js';
+import type { MinuteCounts, MinuteRow, StoreReads } from '../store/index.js';
 import type { Handler } from './api.js';
 import { badge, rates, resolveBands, type Bands } from './bands.js';
 import { HttpError, sendJson } from './http.js';
@@ -20,7 +20,7 @@ export type RangeName = (typeof RANGES)[number];
 
 export interface ShiftDeps {
   station: string;
-  store: Pick<Store, 'minuteCounts' | 'totals'>;
+  store: Pick<StoreReads, 'minuteCounts' | 'totals'>;
   dashboard: DashboardConfig;
   /** The model card's calibration block (its false-reject rate sets the 'auto' reject band). */
   calibration: Record<string, unknown> | undefined;

@@ -38,7 +38,7 @@ describe('PLC close(): scheduled reject pulses are driven before the outputs go 
       clock.advanceTo(p.capturedAt);
       plc.expect(p);
       clock.advance(40);
-      plc.reject(p);
+      plc.decided(p, true);
     }
     clock.advanceTo(1450);
     const closed = plc.close();
@@ -73,7 +73,7 @@ describe('PLC close(): scheduled reject pulses are driven before the outputs go 
     plc.expect(b);
     const closed = plc.close();
     clock.advance(50);
-    plc.reject(a); // the pipeline's last decision, after the stop began
+    plc.decided(a, true); // the pipeline's last decision, after the stop began
     plc.expect({ seq: 3, capturedAt: clock.now() }); // nothing new is taken in while stopping
     clock.advance(1000);
     await closed;
@@ -85,7 +85,7 @@ describe('PLC close(): scheduled reject pulses are driven before the outputs go 
   it('with nothing scheduled, close does not wait', async () => {
     const { clock, gpio, plc } = rig();
     await plc.start();
-    plc.pass({ seq: 1, capturedAt: clock.now() });
+    plc.decided({ seq: 1, capturedAt: clock.now() }, false);
     clock.advance(100); // the strobe is over
     await plc.close();
     expect(gpio.state).toBe('closed');
@@ -100,7 +100,7 @@ describe('PLC close(): scheduled reject pulses are driven before the outputs go 
     // A capture time stamped ahead of the clock stands for a part whose pulse falls past the bound.
     const bound = drainBoundMs({ travelMs: 300, pulseMs: 50, strobeMs: 10 });
     expect(bound).toBe(300 + 50 + 20 + DRAIN_SLACK_MS);
-    plc.reject({ seq: 7, capturedAt: 1000 + bound });
+    plc.decided({ seq: 7, capturedAt: 1000 + bound }, true);
     const closed = plc.close();
     clock.advance(bound - 1);
     expect(await settled(closed)).toBe(false);
@@ -116,7 +116,7 @@ describe('PLC close(): scheduled reject pulses are driven before the outputs go 
   it('close() during the drain returns the same stop; the port is closed once', async () => {
     const { clock, gpio, plc } = rig();
     await plc.start();
-    plc.reject({ seq: 1, capturedAt: 1000 });
+    plc.decided({ seq: 1, capturedAt: 1000 }, true);
     const first = plc.close();
     expect(plc.close()).toBe(first);
     clock.advance(1000);

@@ -35,7 +35,7 @@ describe('PLC signals: reject pulses', () => {
     const part = { seq: 1, capturedAt: clock.now() };
     plc.expect(part);
     clock.advance(20);
-    plc.pass(part);
+    plc.decided(part, false);
     clock.advance(1000);
     expect(gpio.of('reject')).toEqual([]);
     expect(gpio.pulses('result_valid')).toHaveLength(1);
@@ -73,8 +73,8 @@ describe('PLC signals: reject pulses', () => {
     clock.advanceTo(1020);
     plc.expect(b);
     clock.advanceTo(1100);
-    plc.reject(a);
-    plc.reject(b);
+    plc.decided(a, true);
+    plc.decided(b, true);
     clock.advance(1000);
     expect(gpio.pulses('reject')).toEqual([{ start: 1200, end: 1270 }]);
     expect(plc.stats()).toMatchObject({ rejected: 2, pulses: 1, merged: 1 });
@@ -86,12 +86,12 @@ describe('PLC signals: reject pulses', () => {
     const a = { seq: 1, capturedAt: 1000 };
     plc.expect(a);
     clock.advanceTo(1100);
-    plc.reject(a);
+    plc.decided(a, true);
     const b = { seq: 2, capturedAt: 1030 };
     plc.expect(b);
     clock.advanceTo(1210); // a's pulse is high
     // b's decision arrives before its deadline (1225) while a's pulse is on the line.
-    plc.reject(b);
+    plc.decided(b, true);
     clock.advance(1000);
     expect(gpio.pulses('reject')).toEqual([{ start: 1200, end: 1280 }]);
   });
@@ -103,7 +103,7 @@ describe('PLC signals: reject pulses', () => {
     plc.expect(part);
     clock.advance(5000);
     expect(plc.stats().late).toBe(0);
-    plc.reject(part);
+    plc.decided(part, true);
     clock.advance(100);
     expect(gpio.pulses('reject')).toEqual([{ start: 6000, end: 6050 }]);
   });
@@ -112,7 +112,7 @@ describe('PLC signals: reject pulses', () => {
     const { clock, gpio, plc } = rig();
     await plc.start();
     clock.advanceTo(1300);
-    plc.reject({ seq: 1, capturedAt: 1000 }); // never expected; due 1200 < now
+    plc.decided({ seq: 1, capturedAt: 1000 }, true); // never expected; due 1200 < now
     clock.advance(1000);
     expect(gpio.of('reject')).toEqual([]);
     expect(plc.stats().missed).toBe(1);
@@ -175,9 +175,9 @@ describe('PLC signals: fail-safe', () => {
   it('strobes stay distinct when decisions come faster than a strobe', async () => {
     const { clock, gpio, plc } = rig();
     await plc.start();
-    plc.pass({ seq: 1, capturedAt: 1000 });
-    plc.pass({ seq: 2, capturedAt: 1000 });
-    plc.pass({ seq: 3, capturedAt: 1000 });
+    plc.decided({ seq: 1, capturedAt: 1000 }, false);
+    plc.decided({ seq: 2, capturedAt: 1000 }, false);
+    plc.decided({ seq: 3, capturedAt: 1000 }, false);
     clock.advance(1000);
     expect(gpio.pulses('result_valid')).toEqual([
       { start: 1000, end: 1010 },
@@ -196,7 +196,7 @@ describe('PLC signals: ready and heartbeat', () => {
     let seq = 0;
     for (let i = 0; i < 30; i++) {
       clock.advance(100);
-      plc.pass({ seq: ++seq, capturedAt: clock.now() });
+      plc.decided({ seq: ++seq, capturedAt: clock.now() }, false);
     } // 3 s of frames: until t = 4000
     const hb = gpio.of('heartbeat');
     expect(hb.map((c) => c.t)).toEqual([1000, 1500, 2000, 2500, 3000, 3500, 4000]);
@@ -208,7 +208,7 @@ describe('PLC signals: ready and heartbeat', () => {
     expect(stoppedAt).toBe(5000); // last decision 4000 + stallMs
     expect(gpio.of('heartbeat').filter((c) => c.t > stoppedAt)).toEqual([]);
     // Frames again: ready and heartbeat come back.
-    plc.pass({ seq: ++seq, capturedAt: clock.now() });
+    plc.decided({ seq: ++seq, capturedAt: clock.now() }, false);
     expect(gpio.value('ready')).toBe(1);
     expect(gpio.value('heartbeat')).toBe(1);
   });
@@ -221,7 +221,7 @@ describe('PLC signals: ready and heartbeat', () => {
     plc.setReady(false);
     expect(gpio.value('ready')).toBe(0);
     clock.advance(5000);
-    plc.pass({ seq: 1, capturedAt: clock.now() });
+    plc.decided({ seq: 1, capturedAt: clock.now() }, false);
     expect(gpio.value('ready')).toBe(0); // progress alone does not override the daemon
   });
 
@@ -231,7 +231,7 @@ describe('PLC signals: ready and heartbeat', () => {
     plc.setReady(true);
     const a = { seq: 1, capturedAt: 1000 };
     plc.expect(a);
-    plc.reject(a);
+    plc.decided(a, true);
     plc.expect({ seq: 2, capturedAt: 1100 });
     clock.advanceTo(1210); // reject is high mid-pulse, result_valid low, heartbeat high
     expect(gpio.value('reject')).toBe(1);
@@ -244,7 +244,7 @@ describe('PLC signals: ready and heartbeat', () => {
     expect(clock.pending).toBe(0);
     await plc.close(); // idempotent
     expect(gpio.closes).toBe(1);
-    plc.reject({ seq: 3, capturedAt: clock.now() }); // ignored, does not throw into a closed port
+    plc.decided({ seq: 3, capturedAt: clock.now() }, true); // ignored, does not throw into a closed port
     expect(() => gpio.set('reject', 1)).toThrow(/closed/);
   });
 
@@ -266,7 +266,7 @@ describe('PLC signals on the simulated chip', () => {
       const part = { seq: 1, capturedAt: 1000 };
       plc.expect(part);
       clock.advance(40);
-      plc.reject(part);
+      plc.decided(part, true);
       clock.advance(500);
       await plc.close();
       const lines = (await readFile(logPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));

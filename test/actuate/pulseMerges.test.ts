@@ -29,7 +29,7 @@ async function run(gapsMs: number[], durationMs: number) {
     clock.advanceTo(t);
     const part = { seq: ++seq, capturedAt: t };
     plc.expect(part);
-    plc.reject(part);
+    plc.decided(part, true);
   }
   const closed = plc.close();
   clock.advance(10_000);

@@ -15,3 +15,17 @@ describe('defaults the adapters rely on (schema.ts is their only home)', () => {
     expect(c.gpio.lines).toEqual({});
   });
 });
+
+describe('an omitted section and an empty one get the same values (each default lives on its field)', () => {
+  const base = { station: 's1', camera: { source: 'replay', path: 'frames' }, model: { path: 'models/m.onnx' } };
+  const sections = ['gpio', 'storage', 'mqtt', 'http', 'dashboard', 'modbus', 'opcua', 'review', 'log'] as const;
+  it.each(sections)('%s', (name) => {
+    expect(ConfigSchema.parse({ ...base, [name]: {} })[name]).toEqual(ConfigSchema.parse(base)[name]);
+  });
+
+  it('camera.trigger and mqtt.sparkplug, the nested sections', () => {
+    const omitted = ConfigSchema.parse(base);
+    expect(ConfigSchema.parse({ ...base, camera: { ...base.camera, trigger: {} } }).camera.trigger).toEqual(omitted.camera.trigger);
+    expect(ConfigSchema.parse({ ...base, mqtt: { sparkplug: {} } }).mqtt.sparkplug).toEqual(omitted.mqtt.sparkplug);
+  });
+});

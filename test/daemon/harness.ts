@@ -9,6 +9,7 @@ import type { Frame, InspectionResult } from '../../src/domain/index.js';
 import { readCard, type Inspector } from '../../src/model/index.js';
 import type { InspectOutcome, InspectorStats } from '../../src/model/types.js';
 import { InspectdError, silentLogger } from '../../src/platform/index.js';
+import type { Publisher, PublisherOptions } from '../../src/publish/index.js';
 import { openStore } from '../../src/store/index.js';
 import { FakeClock } from '../fakes/clock.js';
 import { StrictGpio } from '../fakes/gpio.js';
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   gpio: string;
   /** Called as start-up opens the GPIO lines, before they are open (e.g. a stop signal then). */
   onGpioOpen?: (app: App) => void;
+  /** With it, mqtt.url is set and the app gets this publisher (it is handed the app's command handler). */
+  publisher?: (opts: PublisherOptions) => Publisher;
 }
 
 const CARD = readCard(resolve('models/casting-ae-fp32.onnx')).card;
@@ -67,7 +70,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     `gpio: { backend: sim, ${o.gpio} }`,
     'storage: { database: db/inspectd.db, images: images, save_images: none }',
     'http: { enabled: false }',
-    "mqtt: { url: '' }",
+    `mqtt: { url: '${o.publisher ? 'mqtt://127.0.0.1:1883' : ''}' }`,
   ].join('\n'), join(dir, 'config.yaml'));
   const clock = new FakeClock(1000);
   const gpio = new StrictGpio(() => clock.now());
@@ -93,7 +96,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       store.record = (r, img) => (results.push({ ...r }), record(r, img));
       return store;
     },
-    openPublisher: () => Promise.reject(new Error('harness: no MQTT')),
+    openPublisher: async (opts) => (o.publisher ? o.publisher(opts) : Promise.reject(new Error('harness: no MQTT'))),
     createGpio: async () => gpio,
     createFrameSource: async (d) => ((camera.onCameraFrame = d.onCameraFrame), camera),
     createNotifier: (log) => createSdNotify({ socket: null, log }), // no socket: a no-op, as under a plain shell

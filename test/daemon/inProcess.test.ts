@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Publisher, PublisherOptions } from '../../src/publish/index.js';
 import { startHarness, type Harness } from './harness.js';
 
 // The real pipeline, decision and PLC signals in-process on a fake clock (test/daemon/harness.ts):
@@ -70,5 +71,24 @@ describe('daemon in-process (scripted camera, fake inspector, strict GPIO, fake 
     await expect(stopping).resolves.toBeUndefined();
     expect(h.gpio.pulses('reject')).toEqual([]);
     expect(h.gpio.state).toBe('closed');
+  });
+});
+
+describe('commands during start-up', () => {
+  it('a trigger command before the camera is open gets a clear error, not a TypeError', async () => {
+    let command: PublisherOptions['onCommand'];
+    const publisher: Publisher = {
+      connected: true, publishStats: () => {}, publishFault: () => {}, publishState: () => {}, publishRetained: () => {}, kick: () => {},
+      stats: () => ({}) as ReturnType<Publisher['stats']>, close: async () => {},
+    };
+    let answer: Promise<string> | undefined;
+    // MQTT is open before the GPIO lines and the camera: a command can arrive in between.
+    h = await startHarness({
+      gpio: GPIO, shots: [],
+      publisher: (opts) => ((command = opts.onCommand), publisher),
+      // Caught at once: start-up goes on while the answer waits to be read.
+      onGpioOpen: () => { answer = command!('trigger', {}).then(() => 'answered ok', (err: Error) => err.message); },
+    });
+    expect(await answer).toBe('trigger: the camera is not open yet (the daemon is starting)');
   });
 });

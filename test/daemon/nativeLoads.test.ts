@@ -1,0 +1,29 @@
+import { describe, expect, it, vi } from 'vitest';
+
+// Each native module is replaced by a recorder: importing it (statically or by import()) logs
+// its name, so the test sees exactly which ones a module graph loads and when.
+const loaded = vi.hoisted(() => [] as string[]);
+vi.mock('sharp', () => (loaded.push('sharp'), { default: { cache: () => {} } }));
+vi.mock('@julusian/jpeg-turbo', () => (loaded.push('jpeg-turbo'), { default: {} }));
+vi.mock('better-sqlite3', () => (loaded.push('better-sqlite3'), { default: class {} }));
+vi.mock('onnxruntime-node', () => (loaded.push('onnxruntime-node'), {}));
+
+describe('native modules load when used, not when the daemon is imported (ARCHITECTURE.md §2)', () => {
+  it('the CLI, the composition root and the store, preprocess and model doors load none', async () => {
+    await import('../../src/cli/commands.js');
+    await import('../../src/cli/runCmd.js');
+    await import('../../src/daemon/index.js');
+    await import('../../src/store/index.js');
+    await import('../../src/preprocess/index.js');
+    await import('../../src/model/index.js');
+    expect(loaded).toEqual([]);
+  });
+
+  it('the area path loads libjpeg-turbo only; sharp loads when asked for (saved images, other kernels)', async () => {
+    const { loadPixelPath, loadSharp } = await import('../../src/preprocess/index.js');
+    await loadPixelPath('area');
+    expect(loaded).toEqual(['jpeg-turbo']);
+    await loadSharp();
+    expect(loaded).toEqual(['jpeg-turbo', 'sharp']);
+  });
+});
