@@ -63,8 +63,8 @@ export interface PlcSignals {
    * by the late policy at its deadline and this decision changed nothing on the lines.
    */
   decided(part: Part, reject: boolean): 'late' | void;
-  /** Inspection failed: rejected unless policy.onError is 'pass'. */
-  failed(part: Part, reason?: string): void;
+  /** Inspection failed: rejected unless policy.onError is 'pass'. 'late' as for decided(). */
+  failed(part: Part, reason?: string): 'late' | void;
   /** Frames are flowing even without decisions (trigger mode between parts). */
   progress(): void;
   /** The daemon's view: model warm and running (true) or not (false, e.g. fatal camera fault). */
@@ -236,7 +236,8 @@ export function createPlcSignals(o: PlcOptions): PlcSignals {
     },
 
     failed(part, reason) {
-      if (!usable('failed', true) || !settle(part)) return;
+      if (!usable('failed', true)) return;
+      if (!settle(part)) return 'late';
       st.failed++;
       log.warn({ seq: part.seq, reason, policy: onError }, 'inspection failed');
       if (onError === 'reject') scheduleReject(part, 'failed');

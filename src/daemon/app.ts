@@ -199,7 +199,7 @@ export function createApp(config: Readonly<Config>, ports: Ports, log: RootLogge
     const spec = { ...inspector.card.preprocess, roi: config.camera.roi };
     const pipeline = startPipeline(pausable(source.frames(abort.signal), () => controls.paused, () => pausedSkipped++), {
       station, spec, preprocess: preprocessImage, inspector, plc, now,
-      getThreshold: () => controls.threshold, scoreRule: inspector.card.score.rule, onError: config.gpio.on_error,
+      getThreshold: () => controls.threshold, scoreRule: inspector.card.score.rule,
       // Heatmaps feed saved evidence and the dashboard; a later save_images command without either gets plain frames.
       wantMaps: controls.saveImages !== 'none' || config.http.enabled, inflight: config.model.workers * 2 + 1, // two frames per worker (OpenOptions.perWorker) and the next one
       mapAlways: (seq) => controls.saveImages !== 'none' && passSample(seq),

@@ -1,5 +1,5 @@
 import type { Frame } from '../domain/index.js';
-import { decide, rejectsPart } from '../decide/index.js';
+import { decide } from '../decide/index.js';
 import { InspectdError, errorCode, errorMessage } from '../platform/index.js';
 import type { InspectionResult } from '../domain/index.js';
 import type { PreprocessSpec, Preprocessed } from '../preprocess/index.js';
@@ -13,6 +13,8 @@ export interface PlcPort {
   expect(part: { seq: number; capturedAt: number }): void;
   /** Its decision: reject (pulse at capture + travel) or pass (result-valid strobe only). */
   decided(part: { seq: number; capturedAt: number }, reject: boolean): 'late' | void;
+  /** It could not be inspected (the reason is the error code): gpio.on_error decides. */
+  failed(part: { seq: number; capturedAt: number }, reason?: string): 'late' | void;
 }
 
 export interface Inspected {
@@ -30,7 +32,6 @@ export interface PipelineDeps {
   getThreshold: () => number;
   /** The model card's score rule name, carried on every result as `score_rule`. */
   scoreRule: string;
-  onError: 'reject' | 'pass';
   /** Whether rejected frames' SSIM maps are needed (for saved heatmap images). */
   wantMaps: boolean;
   /** Frames (by seq) whose map is wanted whatever their score: passes sampled for review. */
@@ -150,7 +151,13 @@ function droppedResult(frame: Frame, d: PipelineDeps): InspectionResult {
 
 function finalize(frame: Frame, x: Inspected, d: PipelineDeps): void {
   const part = { seq: frame.seq, capturedAt: frame.capturedAt };
-  if (d.plc.decided(part, rejectsPart(x.result.verdict, d.onError)) === 'late') {
+  // A failed inspection goes to the PLC as a failure: its own counter and log line, and
+  // gpio.on_error (applied there, in one place). Before, failures went through decided() and
+  // the PLC's `failed` stat stayed 0.
+  const late = x.result.verdict === 'error'
+    ? d.plc.failed(part, x.result.error?.code)
+    : d.plc.decided(part, x.result.verdict === 'reject');
+  if (late === 'late' && x.result.verdict !== 'error') {
     // The PLC already handled this part by its late policy at the deadline: the record says so,
     // so the row matches what the ejector did, not what the model said too late.
     const said = x.result.verdict;

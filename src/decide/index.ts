@@ -1,1 +1,1 @@
-export { decide, rejectsPart, resolveThreshold } from './policy.js';
+export { decide, resolveThreshold } from './policy.js';

@@ -16,7 +16,3 @@ export function resolveThreshold(setting: 'auto' | number, card: Pick<ModelCard,
   return setting === 'auto' ? card.thresholds.good_only.value : setting;
 }
 
-/** Whether the PLC should see a reject for this verdict under the configured error policy. */
-export function rejectsPart(verdict: Verdict, onError: 'reject' | 'pass'): boolean {
-  return verdict === 'reject' || (verdict === 'error' && onError === 'reject');
-}

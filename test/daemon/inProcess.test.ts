@@ -29,6 +29,16 @@ describe('daemon in-process (scripted camera, fake inspector, strict GPIO, fake 
     expect(h.gpio.pulses('reject')).toEqual([{ start: 1300, end: 1320 }]);
     expect(h.results).toHaveLength(1);
     expect(h.results[0]).toMatchObject({ seq: 1, verdict: 'error', error: { code: 'FRAME_DECODE' } });
+    // The PLC counts it as a failed inspection, not as a plain reject decision (operators filter
+    // on plc.failed in the stats line; it stayed 0 when failures went through decided()).
+    expect(h.app.stats().plc).toMatchObject({ failed: 1, rejected: 1, passed: 0 });
+  });
+
+  it('with gpio.on_error: pass a failed frame gives no pulse and still counts as failed', async () => {
+    h = await startHarness({ gpio: `${GPIO}, on_error: pass`, shots: [{ at: 1100, data: 'broken' }, { at: 1150, data: 'defect' }] });
+    await h.runUntil(1500);
+    expect(h.gpio.pulses('reject')).toEqual([{ start: 1350, end: 1370 }]);
+    expect(h.app.stats().plc).toMatchObject({ failed: 1, rejected: 1, passed: 1 });
   });
 
   it('a decision after the deadline is rejected at capture + travel (gpio.on_late: reject) and recorded as DECISION_LATE', async () => {

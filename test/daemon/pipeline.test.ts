@@ -32,6 +32,11 @@ function plcFake() {
       if (!open.delete(p.seq)) throw new Error(`part ${p.seq} decided without expect or twice`);
       log.push(`${reject ? 'reject' : 'pass'} ${p.seq}`);
     },
+    // gpio.on_error is the PLC's to apply (test/actuate/plc.test.ts): the pipeline reports the failure.
+    failed(p: { seq: number }, reason?: string) {
+      if (!open.delete(p.seq)) throw new Error(`part ${p.seq} failed without expect or twice`);
+      log.push(`failed ${p.seq} ${reason}`);
+    },
   };
 }
 
@@ -40,7 +45,7 @@ function deps(over: Partial<PipelineDeps> & { scores: Record<number, number | Er
   const plc = plcFake();
   let clock = 0;
   const d: PipelineDeps = {
-    station: 's', spec, inflight: 3, wantMaps: false, onError: 'reject', getThreshold: () => 0.5, scoreRule: 'combo',
+    station: 's', spec, inflight: 3, wantMaps: false, getThreshold: () => 0.5, scoreRule: 'combo',
     now: () => (clock += 1),
     plc,
     preprocess: async (buf) => {
@@ -77,7 +82,7 @@ describe('pipeline', () => {
     const { d, out } = deps({ scores: { 1: 0.9, 2: 0.9 } });
     const plc = d.plc;
     // The PLC fake says part 2's deadline had passed: the late policy already handled it.
-    d.plc = { expect: (p) => plc.expect(p), decided: (p, r) => (plc.decided(p, r), p.seq === 2 ? 'late' : undefined) };
+    d.plc = { expect: (p) => plc.expect(p), decided: (p, r) => (plc.decided(p, r), p.seq === 2 ? 'late' : undefined), failed: (p, r) => plc.failed(p, r) };
     await runPipeline(from([frame(1), frame(2)]), d);
     expect(out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code])).toEqual([[1, 'pass', undefined], [2, 'error', 'DECISION_LATE']]);
     expect(out[1].result.error!.message).toMatch(/decided pass .* after the part's deadline/);
@@ -126,8 +131,8 @@ describe('pipeline', () => {
     await runPipeline(from([frame(1), frame(2, 'corrupt'), frame(3), frame(4)]), { ...d });
     const v = out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code ?? null]);
     expect(v).toEqual([[1, 'pass', null], [2, 'error', 'FRAME_DECODE'], [3, 'error', 'MODEL_TIMEOUT'], [4, 'pass', null]]);
-    expect(plc.log).toContain('reject 2');
-    expect(plc.log).toContain('reject 3');
+    expect(plc.log).toContain('failed 2 FRAME_DECODE');
+    expect(plc.log).toContain('failed 3 MODEL_TIMEOUT');
     expect(out[1].result).toMatchObject({ score: null, score_rule: 'combo', ssim: null });
   });
 
@@ -150,15 +155,8 @@ describe('pipeline', () => {
     expect(seen).toEqual(['ok', 'crash', 'corrupt', 'ok'].map((bytes) => ({ bytes, roi, transfer: true })));
     expect(out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code ?? null])).toEqual([[1, 'pass', null], [2, 'error', 'MODEL_WORKER_CRASHED'], [3, 'error', 'FRAME_DECODE'], [4, 'pass', null]]);
     expect(out[2].result.error?.message).toContain('corrupt or truncated');
-    expect(plc.log.filter((l) => !l.startsWith('expect'))).toEqual(['pass 1', 'reject 2', 'reject 3', 'pass 4']);
+    expect(plc.log.filter((l) => !l.startsWith('expect'))).toEqual(['pass 1', 'failed 2 MODEL_WORKER_CRASHED', 'failed 3 FRAME_DECODE', 'pass 4']);
     expect(out[0].result.stages.preprocess_ms).toBe(0.5);
-  });
-
-  it('with on_error: pass the PLC is told pass for an error, but the record still says error', async () => {
-    const { d, out, plc } = deps({ scores: { 1: 0.9 }, onError: 'pass' });
-    await runPipeline(from([frame(1, 'corrupt')]), d);
-    expect(out[0].result.verdict).toBe('error');
-    expect(plc.log).toContain('pass 1');
   });
 
   it('reads the threshold per frame, so a change applies to the next part', async () => {
@@ -175,11 +173,11 @@ describe('pipeline', () => {
 
   it('propagates a PLC failure (actuation errors are fatal)', async () => {
     const { d } = deps({ scores: { 1: 0.1 } });
-    d.plc = { expect() {}, decided() { throw new Error('GPIO gone'); } };
+    d.plc = { expect() {}, decided() { throw new Error('GPIO gone'); }, failed() { throw new Error('GPIO gone'); } };
     await expect(runPipeline(from([frame(1), frame(2)]), d)).rejects.toThrow('GPIO gone');
   });
 
-  it('a frame the full queue drops is decided as error FRAME_DROPPED in its seq place: PLC reject, then a result', async () => {
+  it('a frame the full queue drops is decided as error FRAME_DROPPED in its seq place: reported to the PLC as failed, then a result', async () => {
     const { d, out, plc } = deps({ scores: { 1: 0.9, 2: 0.9, 3: 0.9 }, delays: { 1: 20 }, inflight: 1 });
     let p!: ReturnType<typeof startPipeline>;
     // The real queue between camera and pipeline: capacity 1, its drop hook wired like the daemon's.
@@ -196,7 +194,7 @@ describe('pipeline', () => {
     expect(out.map((x) => [x.result.seq, x.result.verdict, x.result.error?.code ?? null])).toEqual([
       [1, 'pass', null], [2, 'error', 'FRAME_DROPPED'], [3, 'error', 'FRAME_DROPPED'], [4, 'error', 'FRAME_DROPPED'], [5, 'pass', null],
     ]);
-    expect(plc.log.filter((l) => !l.startsWith('expect'))).toEqual(['pass 1', 'reject 2', 'reject 3', 'reject 4', 'pass 5']);
+    expect(plc.log.filter((l) => !l.startsWith('expect'))).toEqual(['pass 1', 'failed 2 FRAME_DROPPED', 'failed 3 FRAME_DROPPED', 'failed 4 FRAME_DROPPED', 'pass 5']);
     expect(plc.open.size).toBe(0);
     const r2 = out[1].result;
     expect(r2).toMatchObject({ seq: 2, ts: 1_000_002, source: 'f2.jpg', score: null, score_rule: 'combo', ssim: null, station: 's' });
@@ -204,12 +202,12 @@ describe('pipeline', () => {
     expect(out[1].pre).toBeUndefined();
   });
 
-  it('with on_error: pass a dropped frame is a pass for the PLC but still an error row', async () => {
-    const { d, out, plc } = deps({ scores: {}, onError: 'pass' });
+  it('a dropped frame is reported to the PLC as failed (gpio.on_error applies there) and is an error row', async () => {
+    const { d, out, plc } = deps({ scores: {} });
     const p = startPipeline(from([]), d);
     p.dropped(frame(7));
     await p.done;
     expect(out.map((x) => x.result.error?.code)).toEqual(['FRAME_DROPPED']);
-    expect(plc.log).toEqual(['expect 7', 'pass 7']);
+    expect(plc.log).toEqual(['expect 7', 'failed 7 FRAME_DROPPED']);
   });
 });

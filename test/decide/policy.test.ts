@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, rejectsPart, resolveThreshold } from '../../src/decide/policy.js';
+import { decide, resolveThreshold } from '../../src/decide/policy.js';
 
 describe('decision policy', () => {
   it.each([
@@ -20,10 +20,4 @@ describe('decision policy', () => {
     expect(resolveThreshold(0.5, card)).toBe(0.5);
   });
 
-  it('an error rejects the part unless the policy says pass', () => {
-    expect(rejectsPart('error', 'reject')).toBe(true);
-    expect(rejectsPart('error', 'pass')).toBe(false);
-    expect(rejectsPart('reject', 'pass')).toBe(true);
-    expect(rejectsPart('pass', 'reject')).toBe(false);
-  });
 });
