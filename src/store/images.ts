@@ -1,6 +1,5 @@
 import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadSharp } from '../preprocess/index.js';
 import { errorMessage } from '../platform/index.js';
 import { sideBySide } from './heatmap.js';
 import type { RejectImageInput, SinkLog } from './types.js';
@@ -109,10 +108,9 @@ export class ImageArchive {
     let jpeg: Buffer;
     try {
       const composed = sideBySide(img);
-      const sharp = await loadSharp(); // native: loaded by the first image saved, not by opening the store
-      jpeg = await sharp(composed.data, { raw: { width: composed.width, height: composed.height, channels: 3 } })
-        .jpeg({ quality: 85 })
-        .toBuffer();
+      // libjpeg-turbo (the model workers' JPEG decoder), not sharp: the first reject would load
+      // libvips into the daemon for this alone (≈25 MB of RSS, measured, issue 11). Same 4:2:0 JPEG at quality 85.
+      jpeg = await encodeRgbJpeg(composed.data, composed.width, composed.height);
     } catch (err) {
       // Bad input (wrong pixel count, bad map), not a disk problem: count it, keep saving others.
       this.errors++;
@@ -217,4 +215,12 @@ export class ImageArchive {
       }
     }
   }
+}
+
+/** RGB pixels → baseline JPEG, quality 85, 4:2:0. Throws on a pixel count that does not match. */
+async function encodeRgbJpeg(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
+  if (rgb.length !== width * height * 3) throw new Error(`reject image has ${rgb.length} bytes, ${width}×${height} RGB needs ${width * height * 3}`);
+  // Native: imported by the first image saved, not by opening the store (test/daemon/nativeLoads).
+  const { default: turbo } = await import('@julusian/jpeg-turbo');
+  return turbo.compress(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.length), { format: turbo.FORMAT_RGB, width, height, subsampling: turbo.SAMP_420, quality: 85 });
 }

@@ -19,6 +19,17 @@ describe('native modules load when used, not when the daemon is imported (ARCHIT
     expect(loaded).toEqual([]);
   });
 
+  it('saving a reject image loads libjpeg-turbo, never sharp (libvips stays out of the daemon)', async () => {
+    const { ImageArchive } = await import('../../src/store/images.js');
+    const warned: string[] = [];
+    const log = { warn: (o: { code?: string }) => warned.push(o.code ?? ''), info: () => {}, error: () => {} };
+    const archive = new ImageArchive({ dir: '/nonexistent/inspectd-native-loads', quotaBytes: 1 << 20, backoffMs: 1000, now: () => 0, log: log as never, onEvicted: () => {} });
+    // The recorder has no compress(): the encode fails, which is all this test needs after the import.
+    await expect(archive.save({ pixels: new Uint8Array(16), width: 4, height: 4, channels: 1, seq: 1, ts: 0, verdict: 'reject' })).resolves.toBeNull();
+    expect(warned).toEqual(['STORE_IMAGE_ENCODE']);
+    expect(loaded).toEqual(['jpeg-turbo']);
+  });
+
   it('the area path loads libjpeg-turbo only; sharp loads when asked for (saved images, other kernels)', async () => {
     const { loadPixelPath, loadSharp } = await import('../../src/preprocess/index.js');
     await loadPixelPath('area');
