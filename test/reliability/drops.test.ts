@@ -1,6 +1,7 @@
 /**
  * Every frame taken from the camera leaves a trace (built daemon, real mosquitto, SQLite, sim
- * GPIO): a paced replay much faster than the pipeline (large frames, one worker, queue of 1)
+ * GPIO): a paced replay much faster than the pipeline (large frames at 1000 fps, one worker, queue of 1;
+ * at 200 fps the area pixel path kept up on an idle box and nothing dropped)
  * makes the capture queue drop frames. Each dropped frame must still get a row (verdict error,
  * FRAME_DROPPED, its own seq and capture time), an MQTT result, and its reject.
  *
@@ -32,13 +33,13 @@ describe('frames dropped by the full queue get a row, an MQTT result and a rejec
     const dir = join(t.dir, 'frames');
     mkdirSync(dir);
     const src = sampleFiles();
-    // 2000×2000 JPEGs: decoding and resizing each takes far longer than the 5 ms frame period.
+    // 2000×2000 JPEGs: decoding and resizing each takes far longer than the 1 ms frame period.
     for (let i = 0; i < N; i++) await sharp(src[i % src.length]).resize(2000, 2000).jpeg({ quality: 90 }).toFile(join(dir, `f${String(i + 1).padStart(3, '0')}.jpeg`));
     broker = await startMosquitto();
     sub = await subscriber(broker.url, ['rel/st-drop/result']);
     const cfg = writeConfig(join(t.dir, 'config.yaml'), {
       station: 'st-drop',
-      camera: { source: 'replay', path: dir, fps: 200, loop: false, queue: 1 },
+      camera: { source: 'replay', path: dir, fps: 1000, loop: false, queue: 1 },
       model: { path: FIXTURE_MODEL, threshold: -1, workers: 1 },
       gpio: { backend: 'sim', sim_log: 'gpio.jsonl', travel_ms: 0, pulse_ms: 1, strobe_ms: 1, stall_ms: 60000 },
       storage: { database: 'inspectd.db', images: 'images', save_images: 'none' },
