@@ -6,25 +6,21 @@ its last one writes the same reconstruction to all three; the head's first convo
 frame, reconstruction and residual (3 channels each) the same way.
     python3 -m training.inflate_rgb GREY_TWO_STAGE_FP32.onnx AE_RUN_DIR HEAD_RUN_DIR
 writes AE_RUN_DIR/model.pt (the `--init` of `train`) and HEAD_RUN_DIR/best.pt (`--init-head`)."""
-import json
 import sys
 from pathlib import Path
 
-import onnx
 import torch
-from onnx import numpy_helper
 
 from .head import SegHead
 from .model import DilatedAE
+from .split_shipped import shipped_weights
 
 
 def inflate(two: Path, ae_dir: Path, head_dir: Path):
-    card = json.loads(two.with_name(two.name.replace('.onnx', '.card.json')).read_text())
+    card, ae_w, head_w = shipped_weights(two)
     if card['preprocess']['channels'] != 1:
         raise SystemExit(f'{two}: not a grey model')
-    w = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(str(two)).graph.initializer}
-    ae_w = {k[3:]: v for k, v in w.items() if k.startswith('ae.')}
-    head_w = {k[5:]: v for k, v in w.items() if k.startswith('head.')}
+    grey_w = dict(ae_w)
     ae = DilatedAE(3, tuple(card['training']['widths']))
     first, last = 'enc.0.weight', [k for k in ae_w if k.startswith('dec.') and k.endswith('.weight')][-1]
     ae_w[first] = ae_w[first].repeat(1, 3, 1, 1) / 3
@@ -41,7 +37,7 @@ def inflate(two: Path, ae_dir: Path, head_dir: Path):
     torch.save({'head': head.state_dict()}, head_dir / 'best.pt')
     # Check: on a grey image the inflated models give the grey model's outputs.
     grey_ae = DilatedAE(1, tuple(card['training']['widths']))
-    grey_ae.load_state_dict({k[3:]: v for k, v in w.items() if k.startswith('ae.')})
+    grey_ae.load_state_dict(grey_w)
     x = torch.rand(1, 1, 64, 64)
     with torch.no_grad():
         r1, r3 = grey_ae(x), ae(x.repeat(1, 3, 1, 1))

@@ -16,14 +16,20 @@ from .model import DilatedAE
 from .quant import export_fp32
 
 
-def split(two: Path, ae_card: Path, out: Path, head_dir: Path):
-    tcard = json.loads(two.with_name(two.name.replace('.onnx', '.card.json')).read_text())
-    ch, size = tcard['preprocess']['channels'], tcard['preprocess']['width']
+def shipped_weights(two: Path):
+    """(card, AE state dict, head state dict) of a shipped two-stage fp32 graph (export keeps the torch names)."""
+    card = json.loads(two.with_name(two.name.replace('.onnx', '.card.json')).read_text())
     w = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(str(two)).graph.initializer}
+    return card, {k[3:]: v for k, v in w.items() if k.startswith('ae.')}, {k[5:]: v for k, v in w.items() if k.startswith('head.')}
+
+
+def split(two: Path, ae_card: Path, out: Path, head_dir: Path):
+    tcard, ae_w, head_w = shipped_weights(two)
+    ch, size = tcard['preprocess']['channels'], tcard['preprocess']['width']
     ae = DilatedAE(ch, tuple(tcard['training']['widths']))
-    ae.load_state_dict({k[3:]: v for k, v in w.items() if k.startswith('ae.')})
+    ae.load_state_dict(ae_w)
     head = SegHead(ch, tuple(tcard['training']['head']['widths']))
-    head.load_state_dict({k[5:]: v for k, v in w.items() if k.startswith('head.')})
+    head.load_state_dict(head_w)
     head_dir.mkdir(parents=True, exist_ok=True)
     torch.save({'head': head.state_dict()}, head_dir / 'best.pt')
     out.parent.mkdir(parents=True, exist_ok=True)
